@@ -1,0 +1,3 @@
+"""notelink: finds which Markdown notes belong together and writes it into them."""
+
+__version__ = "0.1.0"

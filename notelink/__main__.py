@@ -1,0 +1,3 @@
+from notelink.cli import main
+
+main(prog_name="notelink")

@@ -1,0 +1,256 @@
+"""The ``notelink`` command: thin click commands over :mod:`notelink.pipeline`.
+
+Heavy modules (torch, the pipeline) are imported inside the commands, so
+``notelink --help`` answers at once.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+
+EXIT_SKIPPED = 1
+EXIT_USAGE = 2
+
+
+def _err(message: str) -> None:
+    click.echo(f"notelink: {message}", err=True)
+
+
+def common(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--cache-dir and --quiet on every command; VaultError → exit 2."""
+
+    @click.option(
+        "--cache-dir",
+        type=click.Path(file_okay=False),
+        envvar="NOTELINK_CACHE_DIR",
+        help="Where the rebuildable cache lives (default: the user cache folder).",
+    )
+    @click.option("--quiet", "-q", is_flag=True, help="No progress, no summary.")
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from notelink.vault import VaultError
+
+        try:
+            return func(*args, **kwargs)
+        except VaultError as e:
+            _err(str(e))
+            sys.exit(EXIT_USAGE)
+
+    return wrapper
+
+
+def _engine(vault: str, cache_dir: str | None, quiet: bool, **options: Any) -> Any:
+    from notelink.pipeline import Engine, Options
+    from notelink.progress import Progress
+
+    return Engine(Path(vault), Options(**options), cache_dir=cache_dir, progress=Progress(False if quiet else None))
+
+
+def _report_problems(report: Any, quiet: bool) -> None:
+    for line in report.problems:
+        _err(line)
+
+
+@click.group()
+@click.version_option(package_name="notelink")
+def main() -> None:
+    """Find which notes of a Markdown vault belong together, and write it into them."""
+
+
+@main.command()
+@click.argument("vault", type=click.Path())
+@click.option("--top-k", type=click.IntRange(0, 100), default=None, help="Suggestions per note (default 5).")
+@click.option("--dry-run", is_flag=True, help="Write nothing; list the notes that would change.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed for training.")
+@click.option("--retrain", is_flag=True, help="Retrain the model even if it is current.")
+@common
+def sync(
+    vault: str, top_k: int | None, dry_run: bool, seed: int, retrain: bool, cache_dir: str | None, quiet: bool
+) -> None:
+    """Write an 'Additional Connections' section of related notes into every note."""
+    from notelink.pipeline import sync as run_sync
+
+    start = time.perf_counter()
+    engine = _engine(vault, cache_dir, quiet, top_k=top_k, seed=seed, retrain=retrain)
+    report, changes = run_sync(engine, dry_run=dry_run)
+    _report_problems(report, quiet)
+    if dry_run:
+        for ch in changes:
+            click.echo(f"would change: {ch.rel}")
+    if not quiet:
+        took = time.perf_counter() - start
+        if report.unchanged_run:
+            click.echo(f"notelink: {report.notes} notes, nothing changed since the last sync ({took:.2f}s)", err=True)
+        else:
+            trained = f"trained in {report.train_seconds:.1f}s" if report.trained else "model reused"
+            n = len(changes) if dry_run else len(report.changed)
+            verb = "would change" if dry_run else "changed"
+            skipped = f", {report.skipped} skipped" if report.skipped else ""
+            click.echo(
+                f"notelink: {report.notes} notes, vocabulary {report.vocab:,} words, {trained}, "
+                f"{n} files {verb}{skipped} ({took:.1f}s)",
+                err=True,
+            )
+    sys.exit(EXIT_SKIPPED if report.skipped else 0)
+
+
+def _find_note(engine: Any, note: str) -> str:
+    records = engine.records
+    candidates = []
+    p = Path(note)
+    for base in (Path.cwd(), engine.root):
+        full = (base / p) if not p.is_absolute() else p
+        try:
+            rel = full.resolve().relative_to(engine.root.resolve()).as_posix()
+        except ValueError:
+            continue
+        candidates += [rel, rel + ".md"]
+    for c in candidates:
+        if c in records:
+            return c
+    hit = engine.resolver().resolve(note)
+    if hit is not None:
+        return hit
+    from notelink.links import fold
+
+    for rel, rec in sorted(records.items()):
+        if fold(rec.title) == fold(note) or fold(note) in {fold(a) for a in rec.aliases}:
+            return rel
+    raise click.UsageError(f"no note {note!r} in {engine.root}")
+
+
+@main.command()
+@click.argument("note")
+@click.option("--vault", required=True, type=click.Path(), help="The vault folder.")
+@click.option("--limit", type=click.IntRange(1, 1000), default=10, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@common
+def related(note: str, vault: str, limit: int, as_json: bool, cache_dir: str | None, quiet: bool) -> None:
+    """Notes related to NOTE (a path, or a title), best first."""
+    engine = _engine(vault, cache_dir, quiet)
+    engine.refresh()
+    rel = _find_note(engine, note)
+    ranked = engine.ranking([rel], k=limit, min_score=-1.0).get(rel, [])
+    rows = [{"note": r, "title": engine.records[r].title, "score": round(s, 4)} for r, s in ranked]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"related to {rel}:")
+    for row in rows:
+        click.echo(f"  {row['score']:.3f}  {row['note']}")
+
+
+@main.command()
+@click.argument("word")
+@click.option("--vault", required=True, type=click.Path(), help="The vault folder.")
+@click.option("--limit", type=click.IntRange(1, 1000), default=10, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@common
+def words(word: str, vault: str, limit: int, as_json: bool, cache_dir: str | None, quiet: bool) -> None:
+    """Vocabulary words nearest to WORD in the vault's trained embedding."""
+    from notelink.model import Model
+    from notelink.vocab import tokenize
+
+    engine = _engine(vault, cache_dir, quiet)
+    model = Model.load(engine.store)
+    if model is None or model.params != engine._model_params():
+        engine.refresh()
+        model = engine.model
+    tokens = tokenize(word)
+    key = tokens[0] if tokens else word.casefold()
+    if model is None or key not in model.vocab.index:
+        _err(f"{word!r} is not in the vault's vocabulary")
+        sys.exit(EXIT_SKIPPED)
+    rows = [{"word": w, "score": round(s, 4)} for w, s in model.similar_words(key, limit)]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        click.echo(f"  {row['score']:.3f}  {row['word']}")
+
+
+@main.command()
+@click.argument("vault", type=click.Path())
+@common
+def clean(vault: str, cache_dir: str | None, quiet: bool) -> None:
+    """Remove every section notelink wrote; each note gets back its own bytes."""
+    from notelink.cleanup import clean_vault
+
+    cleaned, problems = clean_vault(Path(vault))
+    for line in problems:
+        _err(line)
+    if not quiet:
+        click.echo(f"notelink: removed the section from {cleaned} notes", err=True)
+    sys.exit(EXIT_SKIPPED if problems else 0)
+
+
+@main.command()
+@click.argument("vault", type=click.Path())
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@common
+def status(vault: str, as_json: bool, cache_dir: str | None, quiet: bool) -> None:
+    """Notes, vocabulary, model age, and notes whose section is out of date."""
+    engine = _engine(vault, cache_dir, True)
+    engine.refresh(allow_train=False)
+    model = engine.model
+    out: dict[str, Any] = {
+        "vault": str(engine.root),
+        "cache": str(engine.store.folder),
+        "notes": engine.report.notes,
+        "skipped": engine.report.skipped,
+    }
+    if engine.report.unchanged_run:
+        out.update(synced=True, out_of_date=[])
+        from notelink.model import Model
+
+        model = Model.load(engine.store)
+    elif model is None or not engine.vectors:
+        out.update(synced=False, out_of_date=None)
+    else:
+        out.update(synced=False, out_of_date=[c.rel for c in engine.plan()])
+    if model is not None:
+        out.update(
+            vocabulary=len(model.vocab),
+            method=model.params["method"],
+            model_age_seconds=round(time.time() - model.trained_at),
+            trained_on_notes=model.notes,
+        )
+    if as_json:
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"vault: {out['vault']}\ncache: {out['cache']}\nnotes: {out['notes']} ({out['skipped']} skipped)")
+    if model is None:
+        click.echo("model: none yet (run `notelink sync`)")
+    else:
+        age = out["model_age_seconds"]
+        click.echo(
+            f"model: {out['method']}, vocabulary {out['vocabulary']:,} words, "
+            f"trained {_age(age)} ago on {out['trained_on_notes']} notes"
+        )
+    stale = out["out_of_date"]
+    if stale is None:
+        click.echo("sections: never synced")
+    else:
+        click.echo(f"sections out of date: {len(stale)}")
+        for rel in stale[:20]:
+            click.echo(f"  {rel}")
+
+
+def _age(seconds: int) -> str:
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main(prog_name=os.path.basename(sys.argv[0]))

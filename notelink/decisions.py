@@ -1,0 +1,82 @@
+"""The user's review decisions: user data, kept in the vault as a small text file.
+
+``.notelink/decisions.txt`` holds one decision per line, a tab between the fields,
+sorted so that sync tools merge it line by line::
+
+    reject<TAB>Ideas/Word2Vec.md<TAB>Baking/Sourdough.md
+    accept<TAB>Ideas/Word2Vec.md<TAB>Ideas/Cosine Similarity.md
+
+A rejected suggestion is never offered again for that note; delete its line to
+undo. Lines starting with ``#`` and lines notelink cannot read are kept as they are.
+
+>>> d = Decisions.parse("# mine\\nreject\\ta.md\\tb.md\\n")
+>>> d.rejected("a.md"), d.render()
+({'b.md'}, '# mine\\nreject\\ta.md\\tb.md\\n')
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from notelink.writer import write_file
+
+DECISIONS_PATH = ".notelink/decisions.txt"
+HEADER = (
+    "# notelink review decisions, one per line: reject|accept <TAB> note <TAB> suggested note.\n"
+    "# A rejected suggestion is never offered again for that note; delete the line to undo.\n"
+)
+KINDS = ("reject", "accept")
+
+
+@dataclass
+class Decisions:
+    entries: set[tuple[str, str, str]] = field(default_factory=set)
+    other: list[str] = field(default_factory=list)  # comments and lines kept verbatim
+
+    @classmethod
+    def parse(cls, text: str) -> Decisions:
+        d = cls()
+        for line in text.splitlines():
+            parts = line.split("\t")
+            if len(parts) == 3 and parts[0] in KINDS and parts[1] and parts[2]:
+                d.entries.add((parts[0], parts[1], parts[2]))
+            elif line.strip():
+                d.other.append(line)
+        return d
+
+    @classmethod
+    def load(cls, root: Path) -> Decisions:
+        path = root / DECISIONS_PATH
+        if not path.is_file():
+            return cls(other=HEADER.splitlines())
+        return cls.parse(path.read_text(encoding="utf-8", errors="replace"))
+
+    def render(self) -> str:
+        lines = self.other + ["\t".join(e) for e in sorted(self.entries, key=lambda e: (e[1], e[0], e[2]))]
+        return "".join(line + "\n" for line in lines)
+
+    def save(self, root: Path) -> bool:
+        """Write the file if its content changed; True when it was written."""
+        path = root / DECISIONS_PATH
+        text = self.render()
+        if path.is_file() and path.read_text(encoding="utf-8", errors="replace") == text:
+            return False
+        if not self.entries and not path.exists():
+            return False
+        write_file(path, text.encode("utf-8"))
+        return True
+
+    def rejected(self, note: str) -> set[str]:
+        return {t for kind, n, t in self.entries if kind == "reject" and n == note}
+
+    def accepted(self, note: str) -> set[str]:
+        return {t for kind, n, t in self.entries if kind == "accept" and n == note}
+
+    def set(self, kind: str, note: str, target: str) -> None:
+        other = "accept" if kind == "reject" else "reject"
+        self.entries.discard((other, note, target))
+        self.entries.add((kind, note, target))
+
+    def unset(self, kind: str, note: str, target: str) -> None:
+        self.entries.discard((kind, note, target))

@@ -1,0 +1,77 @@
+"""Resolve link targets to notes the way Obsidian does, and write links back.
+
+A target is the file name without ``.md``, compared case-insensitively (and
+NFC-normalised, since macOS writes names in NFD). A target with ``/`` matches as a
+path suffix. When several notes match, the shortest path wins, then the
+alphabetically first.
+
+>>> r = Resolver(["Notes/Cosine.md", "Cosine.md", "deep/A/b.md"])
+>>> r.resolve("cosine"), r.resolve("A/B"), r.resolve("missing")
+('Cosine.md', 'deep/A/b.md', None)
+>>> r.link_text("Notes/Cosine.md"), r.link_text("deep/A/b.md")
+('[[Notes/Cosine|Cosine]]', '[[b]]')
+"""
+
+from __future__ import annotations
+
+import posixpath
+import unicodedata
+
+
+def fold(text: str) -> str:
+    """The form names are compared in: NFC, case-folded."""
+    return unicodedata.normalize("NFC", text).casefold()
+
+
+def stem(rel: str) -> str:
+    """``"folder/My Note.md"`` → ``"My Note"``."""
+    name = rel.rsplit("/", 1)[-1]
+    return name[:-3] if name.lower().endswith(".md") else name
+
+
+_UNLINKABLE = set("[]|#^")
+
+
+class Resolver:
+    def __init__(self, rels: list[str]) -> None:
+        self._by_stem: dict[str, list[str]] = {}
+        self._by_path: dict[str, str] = {}
+        for rel in sorted(rels, key=lambda r: (len(r), r)):
+            self._by_stem.setdefault(fold(stem(rel)), []).append(rel)
+            self._by_path.setdefault(fold(rel[:-3] if rel.lower().endswith(".md") else rel), rel)
+
+    def resolve(self, target: str, source: str | None = None) -> str | None:
+        """The note ``target`` points to, or None. ``source`` anchors relative paths."""
+        t = target.strip().replace("\\", "/")
+        if t.lower().endswith(".md"):
+            t = t[:-3]
+        if not t:
+            return None
+        if source is not None and (t.startswith("./") or t.startswith("../")):
+            joined = posixpath.normpath(posixpath.join(posixpath.dirname(source), t))
+            return self._by_path.get(fold(joined))
+        t = t.lstrip("/")
+        key = fold(t)
+        if "/" not in key:
+            found = self._by_stem.get(key)
+            return found[0] if found else None
+        exact = self._by_path.get(key)
+        if exact is not None:
+            return exact
+        name = key.rsplit("/", 1)[-1]
+        for rel in self._by_stem.get(name, []):
+            full = fold(rel[:-3])
+            if full.endswith("/" + key):
+                return rel
+        return None
+
+    def link_text(self, rel: str) -> str:
+        """The link to write for note ``rel``: ``[[stem]]`` when that resolves to it,
+        ``[[path|stem]]`` when another note wins the name, a Markdown link when the
+        name has characters a wikilink cannot hold."""
+        name = stem(rel)
+        if _UNLINKABLE & set(name):
+            return f"[{name}](<{rel}>)"
+        if self.resolve(name) == rel:
+            return f"[[{name}]]"
+        return f"[[{rel[:-3]}|{name}]]"

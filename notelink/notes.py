@@ -1,0 +1,102 @@
+"""Load one note from disk into what the rest of the pipeline needs (its cached record).
+
+This is the only place a note's bytes are read and parsed, so ``sync``, ``related``
+and ``status`` all see a note the same way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from notelink import section
+from notelink.links import stem
+from notelink.parse import NoteError, parse_note
+from notelink.vault import NoteFile, ReadError, decode, read_bytes
+from notelink.vocab import tokenize
+
+TITLE_REPEAT = 2  # a note's title and aliases count this many extra times in its vector
+
+
+class NoteProblem(Exception):
+    """A note that cannot be used: reading, decoding or parsing failed."""
+
+
+@dataclass
+class NoteRecord:
+    """What the cache remembers of a note (JSON-able)."""
+
+    rel: str
+    size: int
+    mtime_ns: int
+    file_hash: str
+    body_hash: str
+    title: str
+    aliases: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)  # raw targets of links and embeds
+    terms: dict[str, int] = field(default_factory=dict)
+    enabled: bool = True
+    items: list[list[Any]] = field(default_factory=list)  # [raw target, ticked] in the section
+    has_section: bool = False
+    offered: list[str] = field(default_factory=list)  # unticked lines notelink last wrote
+    offered_targets: list[str] = field(default_factory=list)  # their notes (vault paths)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> NoteRecord:
+        return cls(**data)
+
+    def same_file(self, nf: NoteFile) -> bool:
+        return self.size == nf.size and self.mtime_ns == nf.mtime_ns
+
+
+@dataclass
+class LoadedNote:
+    record: NoteRecord
+    data: bytes
+    text: str
+    tokens: list[str]  # the note's words, in order (for training)
+    title_tokens: list[str]
+    body: list[str] | None  # notelink's section lines, None when the note has none
+
+    def vector_tokens(self) -> list[str]:
+        return self.tokens + self.title_tokens * TITLE_REPEAT
+
+
+def sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def load_note(nf: NoteFile, limit: int) -> LoadedNote:
+    """Read, decode and parse ``nf``; raises :class:`NoteProblem` with a one-line reason."""
+    try:
+        data = read_bytes(nf, limit)
+        text = decode(data, limit)
+        prefix, body, suffix = section.split(text)
+        parsed = parse_note(prefix + suffix, stem(nf.rel))
+    except (ReadError, NoteError) as e:
+        raise NoteProblem(str(e)) from None
+    title_tokens = tokenize(" ".join([parsed.title, *parsed.aliases]))
+    tokens = tokenize(parsed.text)
+    items = [section.parse_item(line) for line in (body or [])]
+    record = NoteRecord(
+        rel=nf.rel,
+        size=nf.size,
+        mtime_ns=nf.mtime_ns,
+        file_hash=sha(data),
+        body_hash=sha((prefix + suffix).encode("utf-8")),
+        title=parsed.title,
+        aliases=parsed.aliases,
+        tags=parsed.tags,
+        links=sorted({link.target for link in parsed.links if link.target}),
+        terms=dict(Counter(tokens + title_tokens)),
+        enabled=parsed.enabled,
+        items=[[i.target, i.checked] for i in items if i is not None],
+        has_section=body is not None,
+    )
+    return LoadedNote(record, data, text, tokens, title_tokens, body)

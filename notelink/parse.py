@@ -1,0 +1,200 @@
+"""Parse one note's text: frontmatter with python-frontmatter, the body with markdown-it-py.
+
+Pure: takes text, returns a :class:`ParsedNote`. What counts as prose (the words the
+embeddings learn from) is what a reader sees as text: headings, paragraphs, list
+items, link texts and wikilink display texts. Code blocks, inline code, HTML,
+URLs, embeds and images are not prose.
+
+>>> note = parse_note("---\\ntags: [ml]\\n---\\n# Vectors\\nSee [[Cosine Similarity|cosine]] #math\\n", "Vectors")
+>>> [link.target for link in note.links], note.tags, note.text.split()
+(['Cosine Similarity'], ['math', 'ml'], ['Vectors', 'See', 'cosine', 'math'])
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+from urllib.parse import unquote
+
+import frontmatter
+import yaml
+from frontmatter.default_handlers import YAMLHandler
+from markdown_it import MarkdownIt
+from markdown_it.rules_inline import StateInline
+
+MAX_FRONTMATTER_CHARS = 256 * 1024
+
+
+class NoteError(ValueError):
+    """A note that cannot be parsed; the message names the problem (not the file)."""
+
+
+@dataclass(frozen=True)
+class Link:
+    """A link as written: ``[[target#heading|alias]]`` or ``[alias](target.md)``."""
+
+    target: str
+    alias: str | None = None
+    heading: str | None = None
+    embed: bool = False
+
+
+@dataclass
+class ParsedNote:
+    title: str
+    aliases: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
+    headings: list[str] = field(default_factory=list)
+    text: str = ""
+    enabled: bool = True  # frontmatter ``notelink: false`` opts a note out
+
+
+_TAG_CHARS = re.compile(r"[\w/\-]+")
+_URL_RE = re.compile(r"\b(?:https?|ftp|file|obsidian)://\S+|\bwww\.\S+")
+_SCHEME_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.\-]*:")
+
+
+def _wikilink_rule(state: StateInline, silent: bool) -> bool:
+    """``[[target#heading|alias]]`` and ``![[embed]]`` (``\\|`` as the separator in tables)."""
+    src, pos = state.src, state.pos
+    embed = src.startswith("![[", pos)
+    if not embed and not src.startswith("[[", pos):
+        return False
+    start = pos + (3 if embed else 2)
+    end = src.find("]]", start)
+    if end < 0 or end > state.posMax:
+        return False
+    inner = src[start:end]
+    if "\n" in inner or "[[" in inner or not inner.strip():
+        return False
+    if not silent:
+        token = state.push("wikilink", "", 0)
+        token.meta = {"inner": inner, "embed": embed}
+    state.pos = end + 2
+    return True
+
+
+def _tag_rule(state: StateInline, silent: bool) -> bool:
+    """``#tag`` and ``#nested/tag`` at the start of a word (not ``#1`` alone)."""
+    src, pos = state.src, state.pos
+    if src[pos] != "#" or (pos > 0 and not src[pos - 1].isspace()):
+        return False
+    m = _TAG_CHARS.match(src, pos + 1)
+    if not m or m.group(0).replace("/", "").replace("-", "").isdigit():
+        return False
+    if not silent:
+        token = state.push("tag", "", 0)
+        token.content = m.group(0)
+    state.pos = m.end()
+    return True
+
+
+def _comment_rule(state: StateInline, silent: bool) -> bool:
+    """Obsidian's inline comments ``%%hidden%%`` are not prose."""
+    src, pos = state.src, state.pos
+    if not src.startswith("%%", pos):
+        return False
+    end = src.find("%%", pos + 2)
+    if end < 0:
+        return False
+    state.pos = end + 2
+    return True
+
+
+@lru_cache(maxsize=1)
+def _markdown() -> MarkdownIt:
+    md = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+    md.inline.ruler.before("link", "wikilink", _wikilink_rule)
+    md.inline.ruler.before("link", "obsidian_tag", _tag_rule)
+    md.inline.ruler.before("link", "obsidian_comment", _comment_rule)
+    return md
+
+
+def _split_wikilink(inner: str, embed: bool) -> Link:
+    inner = inner.replace("\\|", "|")
+    target, _, alias = inner.partition("|")
+    target, _, heading = target.partition("#")
+    return Link(target.strip(), alias.strip() or None, heading.strip() or None, embed)
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(",") if v.strip()]
+    if isinstance(value, (list, tuple)):
+        return [str(v).strip() for v in value if v is not None and str(v).strip()]
+    return [str(value)]
+
+
+def _frontmatter(text: str) -> tuple[dict[str, Any], str]:
+    if not re.match(r"-{3,}[ \t]*\r?\n", text):
+        return {}, text
+    end = re.search(r"^-{3,}[ \t]*$", text[3:], re.MULTILINE)
+    if end is not None and end.start() > MAX_FRONTMATTER_CHARS:
+        raise NoteError(f"frontmatter over {MAX_FRONTMATTER_CHARS // 1024} KiB")
+    try:
+        meta, body = frontmatter.parse(text, handler=YAMLHandler())
+    except yaml.YAMLError as e:
+        where = getattr(e, "problem_mark", None)
+        line = f" at frontmatter line {where.line + 1}" if where is not None else ""
+        problem = getattr(e, "problem", None) or type(e).__name__
+        raise NoteError(f"malformed YAML frontmatter{line}: {problem}") from None
+    return (meta if isinstance(meta, dict) else {}), body
+
+
+def parse_note(text: str, stem: str) -> ParsedNote:
+    """Parse a note's text (without notelink's section); ``stem`` is its file name without ``.md``."""
+    text = text.removeprefix("\ufeff")
+    meta, body = _frontmatter(text)
+    title = str(meta.get("title") or stem).strip() or stem
+    aliases = _as_list(meta.get("aliases", meta.get("alias")))
+    tags = {t.lstrip("#") for t in _as_list(meta.get("tags", meta.get("tag")))}
+    note = ParsedNote(title=title, aliases=aliases, enabled=meta.get("notelink", True) is not False)
+    prose: list[str] = []
+    in_heading = False
+    for token in _markdown().parse(body):
+        if token.type == "heading_open":
+            in_heading = True
+        elif token.type == "inline":
+            start = len(prose)
+            _inline(token.children or [], note, prose, tags)
+            if in_heading:
+                note.headings.append(" ".join("".join(prose[start:]).split()))
+                in_heading = False
+            prose.append("\n")
+    note.tags = sorted(tags)
+    note.text = unicodedata.normalize("NFC", _URL_RE.sub(" ", "".join(prose))).strip()
+    return note
+
+
+def _inline(children: list[Any], note: ParsedNote, prose: list[str], tags: set[str]) -> None:
+    in_url_link = 0
+    for child in children:
+        kind = child.type
+        if kind == "text" and not in_url_link:
+            prose.append(child.content)
+        elif kind in ("softbreak", "hardbreak"):
+            prose.append(" ")
+        elif kind == "wikilink":
+            link = _split_wikilink(child.meta["inner"], child.meta["embed"])
+            if link.target or link.heading:
+                note.links.append(link)
+            if not link.embed:
+                prose.append(" " + (link.alias or link.target.rsplit("/", 1)[-1]) + " ")
+        elif kind == "tag":
+            tags.add(child.content)
+            prose.append(" " + re.sub(r"[/\-_]", " ", child.content) + " ")
+        elif kind == "link_open":
+            href = unquote(child.attrs.get("href", "") or "")
+            if child.markup == "autolink" or _SCHEME_RE.match(href):
+                in_url_link += 1 if child.markup == "autolink" else 0
+            elif href.split("#", 1)[0].lower().endswith(".md"):
+                path, _, part = href.partition("#")
+                note.links.append(Link(path, None, part or None, False))
+        elif kind == "link_close" and in_url_link:
+            in_url_link -= 1

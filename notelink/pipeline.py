@@ -1,0 +1,436 @@
+"""Full and incremental updates: vault → notes → model → vectors → ranking → sections.
+
+:class:`Engine` keeps an index of the vault (one :class:`NoteRecord` and one vector per
+note) in the cache. ``refresh`` brings it up to date, reading only notes whose size
+or mtime changed; ``plan`` works out every section; ``apply`` writes the ones that
+change. The model is retrained when there is none, when the method, dimension or
+seed changed, or when the notes changed since training reach ``RETRAIN_FRACTION``
+of the vault; otherwise changed notes are embedded with the current model (words it
+has not seen wait for the next retrain).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from notelink import section
+from notelink.decisions import DECISIONS_PATH, Decisions
+from notelink.links import Resolver
+from notelink.notes import LoadedNote, NoteProblem, NoteRecord, load_note, sha
+from notelink.progress import Progress
+from notelink.rank import idf, shared_terms, top_k
+from notelink.store import Store, vault_cache
+from notelink.vault import Config, NoteFile, load_config, scan
+from notelink.writer import Conflict, WriteError, remove_stale_temps, replace_note
+
+RETRAIN_FRACTION = 0.2
+DEFAULT_TOP_K = 5
+DEFAULT_MIN_SCORE = 0.35
+COMMON_WORD_SHARE = 0.25
+
+
+@dataclass
+class Options:
+    top_k: int | None = None
+    min_score: float | None = None
+    seed: int = 0
+    method: str = "sgns"
+    dim: int = 100
+    min_count: int = 2
+    retrain: bool = False
+
+
+@dataclass
+class Report:
+    notes: int = 0
+    vocab: int = 0
+    trained: bool = False
+    train_seconds: float = 0.0
+    read: int = 0
+    changed: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # "path: problem" for each note skipped
+    unchanged_run: bool = False  # nothing in the vault changed since the last sync
+
+    @property
+    def skipped(self) -> int:
+        return len(self.problems)
+
+
+@dataclass
+class Change:
+    rel: str
+    old: bytes
+    new: bytes
+    record: NoteRecord
+
+
+class Engine:
+    def __init__(
+        self, root: Path, options: Options | None = None, cache_dir: str | None = None, progress: Progress | None = None
+    ) -> None:
+        self.root = Path(root)
+        self.options = options or Options()
+        self.config: Config = load_config(self.root)
+        self.store = Store(vault_cache(self.root, cache_dir))
+        self.progress = progress or Progress(enabled=False)
+        self.report = Report()
+        self.records: dict[str, NoteRecord] = {}
+        self.vectors: dict[str, np.ndarray] = {}
+        self.loaded: dict[str, LoadedNote] = {}
+        self.model: Any = None
+        self.decisions = Decisions.load(self.root)
+        self._state: dict[str, Any] = {}
+        self.previous: dict[str, NoteRecord] = {}
+
+    # --- settings -------------------------------------------------------------
+    @property
+    def top_k(self) -> int:
+        k = self.options.top_k if self.options.top_k is not None else self.config.top_k
+        return DEFAULT_TOP_K if k is None else k
+
+    @property
+    def min_score(self) -> float:
+        s = self.options.min_score if self.options.min_score is not None else self.config.min_score
+        return DEFAULT_MIN_SCORE if s is None else s
+
+    def _model_params(self) -> dict[str, Any]:
+        o = self.options
+        return {"method": o.method, "dim": o.dim, "seed": o.seed, "min_count": o.min_count}
+
+    def _settings(self) -> dict[str, Any]:
+        return {
+            **self._model_params(),
+            "top_k": self.top_k,
+            "min_score": self.min_score,
+            "heading": self.config.heading,
+            "exclude": self.config.exclude,
+        }
+
+    def _decisions_stamp(self) -> list[int] | None:
+        try:
+            st = os.stat(self.root / DECISIONS_PATH)
+        except OSError:
+            return None
+        return [st.st_size, st.st_mtime_ns]
+
+    # --- the index -------------------------------------------------------------
+    def _load_state(self) -> None:
+        state = self.store.read_json("state.json") or {}
+        records = {r["rel"]: NoteRecord.from_json(r) for r in state.get("notes", [])}
+        arr = self.store.read_array("note_vectors.npy")
+        if arr is not None and len(arr) == len(records):
+            self.vectors = {rel: arr[i] for i, rel in enumerate(sorted(records))}
+        else:
+            records = {}
+        self.records = records
+        self.previous = dict(records)
+        self._state = state
+
+    def unchanged_since_sync(self, files: list[NoteFile]) -> bool:
+        """True when the last sync finished and no note, setting or decision changed since."""
+        s = self._state
+        if not s.get("synced") or s.get("settings") != self._settings():
+            return False
+        if s.get("decisions_stamp") != self._decisions_stamp():
+            return False
+        if [f.rel for f in files] != sorted(self.records):
+            return False
+        return all(self.records[f.rel].same_file(f) for f in files) and not s.get("problems")
+
+    def refresh(self, allow_train: bool = True) -> list[NoteFile]:
+        """Bring the index up to date with the vault; returns the vault's notes.
+
+        With ``allow_train=False`` an existing model is used as it is, and without one
+        no note gets a vector."""
+        for folder in {self.root} | {p.parent for p in self.root.rglob(".*.notelink-tmp")}:
+            remove_stale_temps(folder)
+        files, problems = scan(self.root, self.config)
+        self.report.problems += problems
+        self._load_state()
+        if self.unchanged_since_sync(files):
+            self.report.unchanged_run = True
+            self.report.notes = len(files)
+            return files
+        from notelink.model import Model
+
+        self.model = Model.load(self.store)
+        drift = int(self._state.get("drift", 0))
+        new_records: dict[str, NoteRecord] = {}
+        stage = self.progress.stage("reading notes", len(files))
+        for i, nf in enumerate(files):
+            old = self.records.get(nf.rel)
+            if old is not None and old.same_file(nf):
+                new_records[nf.rel] = old
+            else:
+                loaded = self._load(nf)
+                if loaded is not None:
+                    new_records[nf.rel] = self._carry_over(loaded.record, old)
+                    if old is None or old.body_hash != loaded.record.body_hash:
+                        drift += 1
+                        self.vectors.pop(nf.rel, None)
+            stage.update(i + 1)
+        stage.done()
+        drift += len(set(self.records) - set(new_records))
+        self.records = new_records
+        self.vectors = {rel: v for rel, v in self.vectors.items() if rel in new_records}
+
+        params_same = self.model is not None and self.model.params == self._model_params()
+        trained_on = int(self._state.get("trained_notes", 0))
+        if params_same and self._state.get("model_id") != self.model.model_id:
+            # The cached vectors came from another model run: re-embed, measure drift anew.
+            self.vectors, drift, trained_on = {}, 0, self.model.notes
+        must_train = not params_same or self.options.retrain or drift >= max(1, RETRAIN_FRACTION * trained_on)
+        if must_train and allow_train and self.records:
+            self._train(files)
+            drift = 0
+        elif self.model is not None and params_same:
+            self._embed_missing(files)
+        else:
+            self.vectors = {}
+        self._state["drift"] = drift
+        self.report.notes = len(self.records)
+        self.report.vocab = len(self.model.vocab) if self.model is not None else 0
+        return files
+
+    def _load(self, nf: NoteFile) -> LoadedNote | None:
+        try:
+            loaded = load_note(nf, self.config.max_note_bytes)
+        except NoteProblem as e:
+            self.report.problems.append(f"{nf.rel}: {e}")
+            return None
+        self.loaded[nf.rel] = loaded
+        self.report.read += 1
+        return loaded
+
+    @staticmethod
+    def _carry_over(new: NoteRecord, old: NoteRecord | None) -> NoteRecord:
+        if old is not None:
+            new.offered, new.offered_targets = old.offered, old.offered_targets
+        return new
+
+    def _docs(self, files: list[NoteFile], rels: list[str]) -> list[LoadedNote]:
+        by_rel = {f.rel: f for f in files}
+        out = []
+        for rel in rels:
+            if rel not in self.loaded:
+                self._load(by_rel[rel])
+            if rel in self.loaded:
+                out.append(self.loaded[rel])
+        return out
+
+    def _train(self, files: list[NoteFile]) -> None:
+        from notelink.model import train
+
+        docs = self._docs(files, sorted(self.records))
+        self.records = {d.record.rel: self._carry_over(d.record, self.records.get(d.record.rel)) for d in docs}
+        stage = self.progress.stage("training", 1)
+        self.model = train(
+            [d.tokens for d in docs],
+            vector_docs=[d.vector_tokens() for d in docs],
+            progress=lambda f: stage.update(f),
+            **self._model_params(),
+        )
+        stage.done()
+        self.model.save(self.store)
+        self.report.trained = True
+        self.report.train_seconds = self.model.train_seconds
+        self._state["trained_notes"] = self.model.notes
+        self.vectors = {}
+        self._embed_missing(files)
+
+    def _embed_missing(self, files: list[NoteFile]) -> None:
+        missing = [rel for rel in sorted(self.records) if rel not in self.vectors]
+        if not missing:
+            return
+        docs = self._docs(files, missing)
+        vecs = self.model.embed([d.vector_tokens() for d in docs])
+        for d, v in zip(docs, vecs, strict=True):
+            self.vectors[d.record.rel] = v
+        self.records = {rel: r for rel, r in self.records.items() if rel in self.vectors}
+        self._state["trained_notes"] = self._state.get("trained_notes") or self.model.notes
+
+    # --- ranking ---------------------------------------------------------------
+    def ranking(
+        self, rels: list[str] | None = None, k: int | None = None, min_score: float | None = None
+    ) -> dict[str, list[tuple[str, float]]]:
+        """Related notes for ``rels`` (all notes by default), best first."""
+        order = sorted(self.records)
+        if not order:
+            return {}
+        index = {rel: i for i, rel in enumerate(order)}
+        resolver = self.resolver()
+        exclude = []
+        for rel in order:
+            rec = self.records[rel]
+            skip = {resolver.resolve(t, rel) for t in rec.links}
+            skip |= {resolver.resolve(t, rel) for t, _ in rec.items}
+            skip |= self.decisions.rejected(rel) | self.decisions.accepted(rel)
+            exclude.append({index[s] for s in skip if s in index})
+        matrix = np.stack([self.vectors[rel] for rel in order]).astype(np.float32)
+        wanted = order if rels is None else rels
+        rows = top_k(
+            matrix,
+            self.top_k if k is None else k,
+            exclude,
+            self.min_score if min_score is None else min_score,
+            rows=[index[r] for r in wanted],
+        )
+        return {rel: [(order[j], s) for j, s in row] for rel, row in zip(wanted, rows, strict=True)}
+
+    def resolver(self) -> Resolver:
+        return Resolver(sorted(self.records))
+
+    def reasons(self) -> tuple[dict[str, float], Any]:
+        """idf of every word, and a function naming the key words two notes share.
+
+        Words in more than ``COMMON_WORD_SHARE`` of the notes ("the", "und") are never
+        a reason: a stop-word list learned from the vault, in any language."""
+        df: Counter[str] = Counter()
+        for rec in self.records.values():
+            df.update(rec.terms.keys())
+        n = len(self.records)
+        idf_of = idf({w: c for w, c in df.items() if n < 10 or c <= COMMON_WORD_SHARE * n}, n)
+
+        def why(a: str, b: str) -> list[str]:
+            ta, tb = self.records[a].terms, self.records[b].terms
+            return shared_terms({w: c for w, c in ta.items() if w in idf_of}, tb, idf_of)
+
+        return idf_of, why
+
+    # --- sections --------------------------------------------------------------
+    def _review(self, rel: str, resolver: Resolver, old: NoteRecord | None) -> None:
+        """Turn the user's edits of a re-read section into decisions."""
+        rec = self.records[rel]
+        if not rec.has_section or rel not in self.loaded:
+            return
+        present = {}
+        for target, ticked in rec.items:
+            t = resolver.resolve(target, rel)
+            if t is not None:
+                present[t] = present.get(t, False) or ticked
+        for t, ticked in present.items():
+            if ticked:
+                self.decisions.set("accept", rel, t)
+            else:
+                self.decisions.unset("accept", rel, t)
+        known = set(rec.offered_targets)
+        if old is not None:
+            known |= {resolver.resolve(t, rel) for t, ticked in old.items if ticked} - {None}
+        for t in sorted(known - set(present)):
+            if "\t" not in rel + t and "\n" not in rel + t:
+                self.decisions.set("reject", rel, t)
+
+    def plan(self) -> list[Change]:
+        """Every note whose file must change, with its old and new bytes."""
+        resolver = self.resolver()
+        for rel in sorted(self.loaded):
+            if rel in self.records:
+                self._review(rel, resolver, self.previous.get(rel))
+        ranks = self.ranking()
+        _, why = self.reasons()
+        changes: list[Change] = []
+        for rel in sorted(self.records):
+            rec = self.records[rel]
+            picks = ranks.get(rel, []) if rec.enabled else []
+            lines = [_line(resolver.link_text(t), why(rel, t)) for t, _ in picks]
+            present = {resolver.resolve(t, rel) for t, _ in rec.items}
+            restore = [
+                _line(resolver.link_text(t), [], ticked=True)
+                for t in sorted(self.decisions.accepted(rel))
+                if t not in present and t in self.records
+            ]
+            if rel not in self.loaded and lines == rec.offered and not restore:
+                continue
+            loaded = self.loaded.get(rel) or self._reload(rel)
+            if loaded is None:
+                continue
+            rec = self.records[rel]
+            new_text = _render(loaded.text, loaded.body, self.config.heading, restore + lines)
+            rec.offered, rec.offered_targets = lines, [t for t, _ in picks]
+            new = new_text.encode("utf-8")
+            if new != loaded.data:
+                changes.append(Change(rel, loaded.data, new, rec))
+        return changes
+
+    def _reload(self, rel: str) -> LoadedNote | None:
+        path = self.root / rel
+        st = os.stat(path)
+        loaded = self._load(NoteFile(rel, path, st.st_size, st.st_mtime_ns))
+        if loaded is None or loaded.record.file_hash != self.records[rel].file_hash:
+            self.report.problems.append(f"{rel}: changed during sync; left alone, retried next run")
+            return None
+        self.records[rel] = self._carry_over(loaded.record, self.records[rel])
+        return loaded
+
+    def apply(self, changes: list[Change]) -> None:
+        for ch in changes:
+            path = self.root / ch.rel
+            try:
+                replace_note(path, ch.old, ch.new)
+            except (Conflict, WriteError) as e:
+                self.report.problems.append(f"{ch.rel}: {e}")
+                continue
+            st = os.stat(path)
+            ch.record.size, ch.record.mtime_ns, ch.record.file_hash = st.st_size, st.st_mtime_ns, sha(ch.new)
+            text = ch.new.decode("utf-8")
+            _, body, _ = section.split(text)
+            items = [section.parse_item(line) for line in (body or [])]
+            ch.record.items = [[i.target, i.checked] for i in items if i is not None]
+            ch.record.has_section = body is not None
+            self.report.changed.append(ch.rel)
+
+    def save(self, synced: bool) -> None:
+        order = sorted(self.records)
+        if order:
+            self.store.write_array("note_vectors.npy", np.stack([self.vectors[r] for r in order]))
+        else:
+            self.store.write_array("note_vectors.npy", np.zeros((0, self.options.dim), np.float32))
+        self.store.write_json(
+            "state.json",
+            {
+                "notes": [self.records[r].to_json() for r in order],
+                "settings": self._settings(),
+                "synced": synced and not self.report.problems,
+                "problems": bool(self.report.problems),
+                "decisions_stamp": self._decisions_stamp(),
+                "model_id": self.model.model_id if self.model is not None and self.vectors else None,
+                "trained_notes": self._state.get("trained_notes", 0),
+                "drift": self._state.get("drift", 0),
+                "synced_at": time.time(),
+            },
+        )
+
+
+def _line(link: str, terms: list[str], ticked: bool = False) -> str:
+    reason = f" — shared: {', '.join(terms)}" if terms else ""
+    return f"- [{'x' if ticked else ' '}] {link}{reason}"
+
+
+def _render(text: str, body: list[str] | None, heading: str, lines: list[str]) -> str:
+    """The note's text with its section brought up to date (or removed when empty)."""
+    merged = section.merge_body(body, heading, lines)
+    has_content = any(section.parse_item(line) for line in merged[1:]) or section.user_lines(merged)
+    if not has_content:
+        return section.remove(text)
+    return section.replace_body(text, merged)
+
+
+def sync(engine: Engine, dry_run: bool = False) -> tuple[Report, list[Change]]:
+    """One full pass; with ``dry_run`` nothing is written (not even the cache)."""
+    engine.refresh()
+    if engine.report.unchanged_run:
+        return engine.report, []
+    changes = engine.plan()
+    if dry_run:
+        return engine.report, changes
+    engine.apply(changes)
+    engine.decisions.save(engine.root)
+    engine.save(synced=True)
+    return engine.report, changes

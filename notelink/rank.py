@@ -1,0 +1,65 @@
+"""Rank related notes by cosine similarity, and say why two notes are related.
+
+Vectors are unit length, so cosine similarity is a dot product. Rows are scored in
+blocks, so memory stays at ``block × N`` scores, never N × N.
+
+>>> import numpy as np
+>>> v = np.array([[1, 0], [0.9, 0.1], [0, 1], [0.6, 0.8]], dtype=np.float32)
+>>> [[j for j, _ in row] for row in top_k(v, k=2, exclude=[{1}, set(), set(), set()], min_score=0.5)]
+[[3], [0, 3], [3], [2, 1]]
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import numpy as np
+
+
+def top_k(
+    vectors: np.ndarray,
+    k: int,
+    exclude: list[set[int]],
+    min_score: float = 0.0,
+    rows: list[int] | None = None,
+    block: int = 256,
+) -> list[list[tuple[int, float]]]:
+    """For each row (all rows by default): up to ``k`` (index, score) pairs, best first,
+    never the row itself nor anything in ``exclude[row]``, each scoring ≥ ``min_score``.
+    Ties break by index, so the ranking is deterministic."""
+    n = len(vectors)
+    rows = list(range(n)) if rows is None else rows
+    out: list[list[tuple[int, float]]] = []
+    if n == 0 or k <= 0:
+        return [[] for _ in rows]
+    for start in range(0, len(rows), block):
+        chunk = rows[start : start + block]
+        scores = vectors[chunk] @ vectors.T
+        for r, i in enumerate(chunk):
+            s = scores[r]
+            s[i] = -np.inf
+            for j in exclude[i]:
+                s[j] = -np.inf
+            want = min(n, k + 1)
+            cand = np.argpartition(-s, want - 1)[:want] if want < n else np.arange(n)
+            order = sorted(cand.tolist(), key=lambda j: (-float(s[j]), j))
+            out.append([(j, float(s[j])) for j in order if s[j] >= min_score][:k])
+    return out
+
+
+def idf(doc_freq: Mapping[str, int], n_docs: int) -> dict[str, float]:
+    return {w: math.log((1 + n_docs) / (1 + df)) + 1.0 for w, df in doc_freq.items()}
+
+
+def shared_terms(a: Mapping[str, int], b: Mapping[str, int], idf_of: Mapping[str, float], n: int = 3) -> list[str]:
+    """The ``n`` words that most tie two notes together (tf-idf weight in both).
+
+    >>> shared_terms({"vector": 3, "the": 9, "cosine": 1}, {"vector": 1, "the": 5, "cosine": 2},
+    ...              {"vector": 2.0, "the": 1.0, "cosine": 3.0})
+    ['cosine', 'vector', 'the']
+    """
+    common = a.keys() & b.keys()
+    scored = [(idf_of.get(w, 1.0) ** 2 * (1 + math.log(a[w])) * (1 + math.log(b[w])), w) for w in common]
+    scored.sort(key=lambda x: (-x[0], x[1]))
+    return [w for _, w in scored[:n]]

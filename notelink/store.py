@@ -1,0 +1,71 @@
+"""The rebuildable cache, kept outside the vault: model, note vectors, per-note state.
+
+Default location: the platform's user cache folder (``~/.cache/notelink/<vault>`` on
+Linux), one sub-folder per vault; ``--cache-dir`` or ``NOTELINK_CACHE_DIR`` moves it.
+Everything is JSON or ``.npy`` loaded with ``allow_pickle=False``; deleting the folder
+only costs a retrain.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from notelink.writer import write_file
+
+CACHE_ENV = "NOTELINK_CACHE_DIR"
+FORMAT = 1
+
+
+def cache_root(override: str | os.PathLike[str] | None = None) -> Path:
+    if override:
+        return Path(override)
+    if os.environ.get(CACHE_ENV):
+        return Path(os.environ[CACHE_ENV])
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("notelink", appauthor=False))
+
+
+def vault_cache(root: Path, override: str | os.PathLike[str] | None = None) -> Path:
+    """This vault's folder in the cache: readable name plus a hash of its absolute path."""
+    real = str(root.resolve())
+    name = re.sub(r"[^\w.-]+", "_", root.resolve().name)[:40] or "vault"
+    return cache_root(override) / f"{name}-{hashlib.sha256(real.encode()).hexdigest()[:12]}"
+
+
+class Store:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def read_json(self, name: str) -> Any | None:
+        path = self.folder / name
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            return None
+        return data
+
+    def write_json(self, name: str, data: dict[str, Any]) -> None:
+        payload = {"format": FORMAT, **data}
+        write_file(self.folder / name, json.dumps(payload, ensure_ascii=False, sort_keys=True).encode("utf-8"))
+
+    def read_array(self, name: str) -> np.ndarray | None:
+        try:
+            return np.load(self.folder / name, allow_pickle=False)
+        except (OSError, ValueError):
+            return None
+
+    def write_array(self, name: str, array: np.ndarray) -> None:
+        buf = io.BytesIO()
+        np.save(buf, np.ascontiguousarray(array), allow_pickle=False)
+        write_file(self.folder / name, buf.getvalue())

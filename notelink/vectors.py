@@ -1,0 +1,74 @@
+"""One vector per note from word vectors: a SIF-weighted mean (Arora et al., 2017).
+
+A word's weight is a / (a + p(w)), p its frequency in the vault: rare, telling words
+count, "the" and "und" hardly do. The note's title and aliases are added
+``title_weight`` times. The first principal component shared by all notes (what every
+note has in common) is removed, and vectors are L2-normalised, so cosine similarity
+is a dot product.
+
+>>> import numpy as np
+>>> words = np.eye(3, dtype=np.float32)
+>>> v = note_vectors(words, np.array([0.5, 0.25, 0.25]), [np.array([1, 1]), np.array([2])], remove_common=False)
+>>> v.round(2).tolist()
+[[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+SIF_A = 1e-3
+
+
+def sif_weights(freq: np.ndarray, a: float = SIF_A) -> np.ndarray:
+    return (a / (a + freq)).astype(np.float32)
+
+
+def normalize_rows(m: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(m, axis=1, keepdims=True)
+    return np.divide(m, norms, out=np.zeros_like(m), where=norms > 0)
+
+
+def weighted_means(word_vectors: np.ndarray, weights: np.ndarray, docs: list[np.ndarray]) -> np.ndarray:
+    """Row i: the ``weights``-weighted mean of the (unit) word vectors of ``docs[i]``."""
+    unit = normalize_rows(word_vectors.astype(np.float32))
+    out = np.zeros((len(docs), unit.shape[1]), np.float32)
+    for i, ids in enumerate(docs):
+        if len(ids):
+            w = weights[ids]
+            out[i] = (w[:, None] * unit[ids]).sum(0) / max(float(w.sum()), 1e-12)
+    return out
+
+
+def common_component(vectors: np.ndarray) -> np.ndarray:
+    """The first right singular vector of the non-zero rows (unit length), or zeros."""
+    rows = vectors[np.linalg.norm(vectors, axis=1) > 0]
+    if len(rows) < 2:
+        return np.zeros(vectors.shape[1], np.float32)
+    _, _, vt = np.linalg.svd(rows.astype(np.float64), full_matrices=False)
+    pc = vt[0]
+    # A singular vector's sign is arbitrary; fix it so results never depend on it.
+    if pc[np.argmax(np.abs(pc))] < 0:
+        pc = -pc
+    return pc.astype(np.float32)
+
+
+def project_out(vectors: np.ndarray, component: np.ndarray) -> np.ndarray:
+    return vectors - np.outer(vectors @ component, component).astype(np.float32)
+
+
+def note_vectors(
+    word_vectors: np.ndarray,
+    freq: np.ndarray,
+    docs: list[np.ndarray],
+    component: np.ndarray | None = None,
+    remove_common: bool = True,
+) -> np.ndarray:
+    """Unit note vectors. ``component`` (from :func:`common_component`) is computed when
+    not given; pass the stored one to embed a few changed notes consistently."""
+    means = weighted_means(word_vectors, sif_weights(freq), docs)
+    if remove_common:
+        if component is None:
+            component = common_component(means)
+        means = project_out(means, component)
+    return normalize_rows(means)

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "sample_vault"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Never touch the user's real cache from a test."""
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("NOTELINK_CACHE_DIR", str(cache))
+    return cache
+
+
+@pytest.fixture
+def cache_dir(_isolated_cache: Path) -> Path:
+    return _isolated_cache
+
+
+@pytest.fixture
+def vault(tmp_path: Path) -> Path:
+    """A fresh copy of sample_vault/."""
+    dest = tmp_path / "vault"
+    shutil.copytree(SAMPLE, dest)
+    return dest
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def mtimes(root: Path) -> dict[str, int]:
+    return {p.relative_to(root).as_posix(): p.stat().st_mtime_ns for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(autouse=True)
+def _no_leaked_threads():
+    before = set(threading.enumerate())
+    yield
+    leaked = [t for t in threading.enumerate() if t not in before and t.is_alive()]
+    assert not leaked, f"threads left running: {leaked}"

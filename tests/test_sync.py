@@ -1,0 +1,189 @@
+"""End to end on real files: sync, re-sync, clean, review decisions, bad input."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import SAMPLE, mtimes, snapshot
+
+from notelink import section
+from notelink.cli import main
+from notelink.decisions import DECISIONS_PATH
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def sync(vault: Path, *extra: str) -> tuple[int, str, str]:
+    return run("sync", str(vault), *extra)
+
+
+def block(path: Path) -> list[str] | None:
+    return section.split(path.read_bytes().decode("utf-8"))[1]
+
+
+def test_sync_writes_only_the_section_and_second_sync_writes_nothing(vault: Path) -> None:
+    before = snapshot(vault)
+    code, _, err = sync(vault)
+    assert code == 0, err
+    assert "49 notes" in err and "files changed" in err
+    after = snapshot(vault)
+    assert after.keys() - before.keys() == set()  # nothing new in the vault (no decisions yet)
+    changed = [rel for rel in before if before[rel] != after[rel]]
+    assert len(changed) >= 35
+    for rel in changed:
+        text = after[rel].decode("utf-8")
+        assert section.remove(text).encode("utf-8") == before[rel], rel
+        body = section.split(text)[1]
+        assert body[0] == "## Additional Connections"
+        assert all(line.startswith("- [ ] [[") or line.startswith("- [ ] [") for line in body[1:])
+    stamps = mtimes(vault)
+    code, _, err = sync(vault)
+    assert code == 0 and "nothing changed" in err
+    assert mtimes(vault) == stamps and snapshot(vault) == after
+
+
+def test_clean_gives_back_every_byte(vault: Path) -> None:
+    original = snapshot(vault)
+    assert sync(vault)[0] == 0
+    assert snapshot(vault) != original
+    code, _, err = run("clean", str(vault))
+    assert code == 0, err
+    assert snapshot(vault) == original
+
+
+def test_shapes_of_the_sample_vault_survive(vault: Path) -> None:
+    sync(vault)
+    crlf = (vault / "kitchen/bread/Bulk Fermentation.md").read_bytes()
+    assert b"\r\n<!-- notelink:begin -->\r\n## Additional Connections\r\n" in crlf
+    assert b"\n" not in crlf.replace(b"\r\n", b"")
+    assert (vault / "garden/Soil pH.md").read_bytes().startswith(b"\xef\xbb\xbf---")
+    eclipses = (vault / "sky/Eclipses.md").read_bytes()
+    assert eclipses.endswith(b"<!-- notelink:end -->")
+    assert (vault / "inbox/Empty.md").read_bytes() == b""  # nothing to say about an empty note
+    assert not (vault / "templates/Daily note.md").read_bytes().count(b"notelink")  # excluded by .notelink.toml
+    emoji = vault / "ml/2024 12 30 03 42 50 - 🪆 Introduction to Matryoshka Embedding Models.md"
+    assert block(emoji) is not None
+
+
+def test_same_seed_fresh_caches_same_bytes(tmp_path: Path) -> None:
+    outs = []
+    for i in range(2):
+        v = tmp_path / f"v{i}"
+        shutil.copytree(SAMPLE, v)
+        code, _, _ = sync(v, "--seed", "7", "--cache-dir", str(tmp_path / f"cache{i}"))
+        assert code == 0
+        outs.append(snapshot(v))
+    assert outs[0] == outs[1]
+
+
+def test_dry_run_writes_nothing(vault: Path, cache_dir: Path) -> None:
+    before = snapshot(vault)
+    code, out, _ = sync(vault, "--dry-run")
+    assert code == 0 and out.count("would change:") >= 35
+    assert snapshot(vault) == before
+    assert not (cache_dir.exists() and any(cache_dir.rglob("state.json")))
+
+
+def test_review_tick_delete_and_own_text_survive_a_resync(vault: Path) -> None:
+    sync(vault)
+    note = vault / "kitchen/bread/Hydration.md"
+    text = note.read_text(encoding="utf-8")
+    body = section.split(text)[1]
+    items = [section.parse_item(line) for line in body[1:]]
+    ticked, rejected = items[0].target, items[1].target
+    lines = text.split("\n")
+    i_tick = lines.index(body[1])
+    lines[i_tick] = lines[i_tick].replace("- [ ]", "- [x]")
+    del lines[lines.index(body[2])]
+    lines.insert(lines.index(section.END), "My own remark about these.")
+    note.write_text("\n".join(lines), encoding="utf-8")
+
+    code, _, err = sync(vault, "--top-k", "6")  # a setting change forces a full re-rank
+    assert code == 0, err
+    new_body = section.split(note.read_text(encoding="utf-8"))[1]
+    new_items = [section.parse_item(line) for line in new_body]
+    assert section.Item(ticked, True) in new_items
+    assert all(it is None or it.target != rejected for it in new_items)
+    assert "My own remark about these." in new_body
+    decisions = (vault / DECISIONS_PATH).read_text(encoding="utf-8")
+    assert "accept\tkitchen/bread/Hydration.md\t" in decisions
+    assert "reject\tkitchen/bread/Hydration.md\t" in decisions
+
+    # A retrain with another seed still never offers the rejected note again.
+    sync(vault, "--seed", "3", "--top-k", "12")
+    final = [section.parse_item(line) for line in section.split(note.read_text(encoding="utf-8"))[1]]
+    assert all(it is None or it.target != rejected for it in final)
+    assert section.Item(ticked, True) in final
+
+
+def test_changed_note_is_folded_in_without_retraining(vault: Path) -> None:
+    sync(vault)
+    note = vault / "sky/Binoculars.md"
+    note.write_text(note.read_text(encoding="utf-8") + "\nA new line about Saturn's rings.\n", encoding="utf-8")
+    code, _, err = sync(vault)
+    assert code == 0 and "model reused" in err, err
+
+
+BAD = {
+    "bad/invalid-utf8.md": b"caf\xe9 au lait\n",
+    "bad/bad-yaml.md": b"---\ntitle: [unclosed\n---\nbody\n",
+    "bad/binary.md": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
+}
+
+
+def test_bad_notes_get_one_line_each_and_the_rest_carries_on(vault: Path) -> None:
+    for rel, data in BAD.items():
+        (vault / rel).parent.mkdir(exist_ok=True)
+        (vault / rel).write_bytes(data)
+    big = vault / "bad/huge.md"
+    big.write_bytes(b"word " * 300_000)
+    (vault / ".notelink.toml").write_text('max_note_bytes = 1000000\nexclude = ["templates/**"]\n')
+    code, _, err = sync(vault)
+    assert code == 1
+    lines = err.strip().splitlines()
+    assert any(line == "notelink: bad/invalid-utf8.md: invalid UTF-8 at byte 3" for line in lines), err
+    assert any(line.startswith("notelink: bad/bad-yaml.md: malformed YAML frontmatter") for line in lines), err
+    assert any(line.startswith("notelink: bad/binary.md: binary file") for line in lines), err
+    assert any(line.startswith("notelink: bad/huge.md: file is 1.5 MB, over the 1.0 MB limit") for line in lines)
+    assert "4 skipped" in lines[-1]
+    for rel, data in BAD.items():
+        assert (vault / rel).read_bytes() == data  # never written
+    assert block(vault / "ml/Word2Vec.md") is not None  # the rest was processed
+
+
+def test_unreadable_note(vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import builtins
+
+    real_open = builtins.open
+
+    def guarded(file, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if str(file).endswith("Scoring.md"):
+            raise PermissionError(13, "Permission denied")
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", guarded)
+    code, _, err = sync(vault)
+    assert code == 1
+    assert "notelink: kitchen/bread/Scoring.md: cannot read: Permission denied" in err
+
+
+def test_missing_vault_is_a_usage_error(tmp_path: Path) -> None:
+    code, _, err = sync(tmp_path / "nope")
+    assert code == 2 and "vault folder does not exist" in err
+
+
+def test_symlink_leaving_the_vault_is_refused(vault: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "outside.md"
+    outside.write_text("# Outside\nflour water dough starter\n")
+    os.symlink(outside, vault / "kitchen/Link out.md")
+    code, _, err = sync(vault)
+    assert code == 1
+    assert "kitchen/Link out.md: symlink to outside the vault, left alone" in err
+    assert outside.read_text() == "# Outside\nflour water dough starter\n"
