@@ -69,6 +69,8 @@ class Change:
     old: bytes
     new: bytes
     record: NoteRecord
+    offered: list[str]  # the unticked lines the new bytes hold
+    offered_targets: list[str]
 
 
 class Engine:
@@ -149,9 +151,10 @@ class Engine:
 
         With ``allow_train=False`` an existing model is used as it is, and without one
         no note gets a vector."""
-        for folder in {self.root} | {p.parent for p in self.root.rglob(".*.notelink-tmp")}:
+        temps: list[Path] = []
+        files, problems = scan(self.root, self.config, temps)
+        for folder in sorted({t.parent for t in temps}):
             remove_stale_temps(folder)
-        files, problems = scan(self.root, self.config)
         self.report.problems += problems
         self._load_state()
         if self.unchanged_since_sync(files):
@@ -352,11 +355,13 @@ class Engine:
             if loaded is None:
                 continue
             rec = self.records[rel]
-            new_text = _render(loaded.text, loaded.body, self.config.heading, restore + lines)
-            rec.offered, rec.offered_targets = lines, [t for t, _ in picks]
-            new = new_text.encode("utf-8")
-            if new != loaded.data:
-                changes.append(Change(rel, loaded.data, new, rec))
+            new = _render(loaded.text, loaded.body, self.config.heading, restore + lines).encode("utf-8")
+            targets = [t for t, _ in picks]
+            if new == loaded.data:
+                rec.offered, rec.offered_targets = lines, targets
+            else:
+                # What notelink offered changes only once the write succeeds.
+                changes.append(Change(rel, loaded.data, new, rec, lines, targets))
         return changes
 
     def _reload(self, rel: str) -> LoadedNote | None:
@@ -379,6 +384,7 @@ class Engine:
                 continue
             st = os.stat(path)
             ch.record.size, ch.record.mtime_ns, ch.record.file_hash = st.st_size, st.st_mtime_ns, sha(ch.new)
+            ch.record.offered, ch.record.offered_targets = ch.offered, ch.offered_targets
             text = ch.new.decode("utf-8")
             _, body, _ = section.split(text)
             items = [section.parse_item(line) for line in (body or [])]

@@ -2,9 +2,10 @@
 
 What is skipped: dot-folders (``.obsidian/``, ``.trash/``, ``.git/``, ``.notelink/`` …),
 dot-files, anything not ending in ``.md``, anything that is not a regular file, the
-``exclude`` globs of ``.notelink.toml``, and symlinks. A symlinked note is followed
-only when its target is a file inside the vault; symlinked folders are never
-followed (no loops, no way out).
+``exclude`` globs of ``.notelink.toml``, and symlinks: a symlinked note is never
+read or written (one pointing inside the vault is that note again, which is
+processed under its own name; one pointing outside gets a message), and symlinked
+folders are never followed (no loops, no way out).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import stat
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from notelink.writer import TMP_SUFFIX
 
 CONFIG_NAME = ".notelink.toml"
 DEFAULT_HEADING = "## Additional Connections"
@@ -110,8 +113,10 @@ def is_note_name(name: str) -> bool:
     return name.lower().endswith(".md") and not name.startswith(".")
 
 
-def scan(root: Path, config: Config) -> tuple[list[NoteFile], list[str]]:
-    """Every note of the vault, sorted by path, and a message for each file left out."""
+def scan(root: Path, config: Config, temps: list[Path] | None = None) -> tuple[list[NoteFile], list[str]]:
+    """Every note of the vault, sorted by path, and a message for each file left out.
+
+    Temp files a killed notelink left behind are added to ``temps`` when given."""
     if not root.is_dir():
         raise VaultError(f"{root}: vault folder does not exist")
     patterns = [_glob_regex(p) for p in config.exclude]
@@ -122,6 +127,8 @@ def scan(root: Path, config: Config) -> tuple[list[NoteFile], list[str]]:
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         base = Path(dirpath)
         for name in sorted(filenames):
+            if temps is not None and name.startswith(".") and name.endswith(TMP_SUFFIX):
+                temps.append(base / name)
             if not is_note_name(name):
                 continue
             path = base / name
@@ -131,11 +138,10 @@ def scan(root: Path, config: Config) -> tuple[list[NoteFile], list[str]]:
             try:
                 st = os.lstat(path)
                 if stat.S_ISLNK(st.st_mode):
-                    target = path.resolve()
-                    if not target.is_relative_to(real_root):
+                    if not path.resolve().is_relative_to(real_root):
                         problems.append(f"{rel}: symlink to outside the vault, left alone")
-                        continue
-                    st = os.stat(path)
+                    # A link to a note inside the vault: that note is processed as itself.
+                    continue
                 if not stat.S_ISREG(st.st_mode):
                     problems.append(f"{rel}: not a regular file, left alone")
                     continue

@@ -187,3 +187,33 @@ def test_symlink_leaving_the_vault_is_refused(vault: Path, tmp_path: Path) -> No
     assert code == 1
     assert "kitchen/Link out.md: symlink to outside the vault, left alone" in err
     assert outside.read_text() == "# Outside\nflour water dough starter\n"
+
+
+def test_note_edited_during_sync_is_left_alone_then_retried(vault: Path) -> None:
+    from notelink.pipeline import Engine
+
+    engine = Engine(vault)
+    engine.refresh()
+    changes = engine.plan()
+    target = next(ch for ch in changes if ch.rel == "sky/Star Charts.md")
+    note = vault / target.rel
+    typed = note.read_bytes() + b"\nA line typed while notelink was working.\n"
+    note.write_bytes(typed)
+    engine.apply(changes)
+    engine.decisions.save(vault)
+    engine.save(synced=True)
+    assert note.read_bytes() == typed
+    assert any(p.startswith("sky/Star Charts.md: changed while notelink was working") for p in engine.report.problems)
+
+    code, _, err = sync(vault)
+    assert code == 0, err
+    text = note.read_bytes()
+    assert text.startswith(typed) and block(note) is not None
+    assert not (vault / DECISIONS_PATH).exists()  # nothing was mistaken for a rejection
+
+
+def test_temp_file_left_by_a_killed_run_is_removed(vault: Path) -> None:
+    stale = vault / "garden/.Mulch.md.notelink-tmp"
+    stale.write_bytes(b"half a note")
+    assert sync(vault)[0] == 0
+    assert not stale.exists()

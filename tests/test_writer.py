@@ -1,0 +1,53 @@
+"""The writer never replaces a note it has not seen, keeps the mode, leaves no temp."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from notelink import writer
+from notelink.writer import Conflict, WriteError, replace_note
+
+
+def test_replace_keeps_mode_and_leaves_no_temp(tmp_path: Path) -> None:
+    note = tmp_path / "n.md"
+    note.write_bytes(b"old\n")
+    os.chmod(note, 0o640)
+    replace_note(note, b"old\n", b"new\n")
+    assert note.read_bytes() == b"new\n"
+    assert stat.S_IMODE(note.stat().st_mode) == 0o640
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["n.md"]
+
+
+def test_an_edit_notelink_has_not_seen_is_never_overwritten(tmp_path: Path) -> None:
+    note = tmp_path / "n.md"
+    note.write_bytes(b"what notelink read\n")
+    note.write_bytes(b"what notelink read\nand a line the user just typed\n")
+    with pytest.raises(Conflict):
+        replace_note(note, b"what notelink read\n", b"what notelink read\nsection\n")
+    assert note.read_bytes() == b"what notelink read\nand a line the user just typed\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["n.md"]
+
+
+def test_a_failed_write_leaves_the_note_untouched(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    note = tmp_path / "n.md"
+    note.write_bytes(b"keep me\n")
+
+    def no_space(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(writer.os, "fsync", no_space)
+    with pytest.raises(WriteError, match="No space left on device"):
+        replace_note(note, b"keep me\n", b"keep me\nsection\n")
+    assert note.read_bytes() == b"keep me\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["n.md"]
+
+
+def test_stale_temps_are_removed(tmp_path: Path) -> None:
+    (tmp_path / ".n.md.notelink-tmp").write_bytes(b"half")
+    (tmp_path / ".other").write_bytes(b"not ours")
+    assert writer.remove_stale_temps(tmp_path) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".other"]
