@@ -273,7 +273,7 @@ class Engine:
         for rel in order:
             rec = self.records[rel]
             skip = {resolver.resolve(t, rel) for t in rec.links}
-            skip |= {resolver.resolve(t, rel) for t, _ in rec.items}
+            skip |= {resolver.resolve(t, rel) for t, ticked in rec.items if ticked}
             skip |= self.decisions.rejected(rel) | self.decisions.accepted(rel)
             exclude.append({index[s] for s in skip if s in index})
         matrix = np.stack([self.vectors[rel] for rel in order]).astype(np.float32)
@@ -342,7 +342,14 @@ class Engine:
         for rel in sorted(self.records):
             rec = self.records[rel]
             picks = ranks.get(rel, []) if rec.enabled else []
-            lines = [_line(resolver.link_text(t), why(rel, t)) for t, _ in picks]
+            kept = list(zip(rec.offered_targets, rec.offered, strict=False))
+            same = {t for t, _ in picks} == set(rec.offered_targets) and len(kept) == len(picks)
+            if same and all(resolver.link_text(t) in line for t, line in kept):
+                # Same notes as on disk: keep their lines, so a nudge in scores or word
+                # statistics never rewrites a note (fewer writes, fewer sync conflicts).
+                lines, picks = rec.offered, [(t, 0.0) for t in rec.offered_targets]
+            else:
+                lines = [_line(resolver.link_text(t), why(rel, t)) for t, _ in picks]
             present = {resolver.resolve(t, rel) for t, _ in rec.items}
             restore = [
                 _line(resolver.link_text(t), [], ticked=True)
