@@ -84,8 +84,12 @@ def sync(
     report, changes = run_sync(engine, dry_run=dry_run)
     _report_problems(report, quiet)
     if dry_run:
+        from notelink.section import split
+
         for ch in changes:
             click.echo(f"would change: {ch.rel}")
+            for line in split(ch.new.decode("utf-8"))[1] or ["(section removed)"]:
+                click.echo(f"    {line}")
     if not quiet:
         took = time.perf_counter() - start
         if report.unchanged_run:

@@ -336,7 +336,9 @@ class Engine:
         for rel in sorted(self.loaded):
             if rel in self.records:
                 self._review(rel, resolver, self.previous.get(rel))
+        stage = self.progress.stage("ranking", 1)
         ranks = self.ranking()
+        stage.done()
         _, why = self.reasons()
         changes: list[Change] = []
         for rel in sorted(self.records):
@@ -382,7 +384,9 @@ class Engine:
         return loaded
 
     def apply(self, changes: list[Change]) -> None:
-        for ch in changes:
+        stage = self.progress.stage("writing sections", len(changes))
+        for n, ch in enumerate(changes):
+            stage.update(n)
             path = self.root / ch.rel
             try:
                 replace_note(path, ch.old, ch.new)
@@ -398,6 +402,7 @@ class Engine:
             ch.record.items = [[i.target, i.checked] for i in items if i is not None]
             ch.record.has_section = body is not None
             self.report.changed.append(ch.rel)
+        stage.done()
 
     def save(self, synced: bool) -> None:
         order = sorted(self.records)

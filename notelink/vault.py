@@ -117,8 +117,10 @@ def scan(root: Path, config: Config, temps: list[Path] | None = None) -> tuple[l
     """Every note of the vault, sorted by path, and a message for each file left out.
 
     Temp files a killed notelink left behind are added to ``temps`` when given."""
-    if not root.is_dir():
+    if not root.exists():
         raise VaultError(f"{root}: vault folder does not exist")
+    if not root.is_dir():
+        raise VaultError(f"{root}: not a folder; a vault is a folder of Markdown notes")
     patterns = [_glob_regex(p) for p in config.exclude]
     real_root = root.resolve()
     notes: list[NoteFile] = []

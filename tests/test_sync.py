@@ -87,6 +87,7 @@ def test_dry_run_writes_nothing(vault: Path, cache_dir: Path) -> None:
     before = snapshot(vault)
     code, out, _ = sync(vault, "--dry-run")
     assert code == 0 and out.count("would change:") >= 35
+    assert "would change: ml/Word2Vec.md\n    ## Additional Connections\n    - [ ] [[" in out
     assert snapshot(vault) == before
     assert not (cache_dir.exists() and any(cache_dir.rglob("state.json")))
 
@@ -181,6 +182,21 @@ def test_unreadable_note(vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def test_missing_vault_is_a_usage_error(tmp_path: Path) -> None:
     code, _, err = sync(tmp_path / "nope")
     assert code == 2 and "vault folder does not exist" in err
+    (tmp_path / "file.md").write_text("x")
+    code, _, err = sync(tmp_path / "file.md")
+    assert code == 2 and "not a folder" in err
+
+
+def test_malformed_config_is_a_usage_error(vault: Path) -> None:
+    before = snapshot(vault)
+    (vault / ".notelink.toml").write_text("exclude = [unclosed\n")
+    code, _, err = sync(vault)
+    assert code == 2 and ".notelink.toml: malformed config" in err
+    assert len(err.strip().splitlines()) == 1
+    before.pop(".notelink.toml")
+    after = snapshot(vault)
+    after.pop(".notelink.toml")
+    assert after == before
 
 
 def test_symlink_leaving_the_vault_is_refused(vault: Path, tmp_path: Path) -> None:
