@@ -132,12 +132,17 @@ def _find_note(engine: Any, note: str) -> str:
     raise click.UsageError(f"no note {note!r} in {engine.root}")
 
 
+def query(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--vault, --limit and --json for the commands that answer a question."""
+    func = click.option("--json", "as_json", is_flag=True, help="Print JSON.")(func)
+    func = click.option("--limit", type=click.IntRange(1, 1000), default=10, show_default=True)(func)
+    func = click.option("--vault", required=True, type=click.Path(), help="The vault folder.")(func)
+    return common(func)
+
+
 @main.command()
 @click.argument("note")
-@click.option("--vault", required=True, type=click.Path(), help="The vault folder.")
-@click.option("--limit", type=click.IntRange(1, 1000), default=10, show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@common
+@query
 def related(note: str, vault: str, limit: int, as_json: bool, cache_dir: str | None, quiet: bool) -> None:
     """Notes related to NOTE (a path, or a title), best first."""
     engine = _engine(vault, cache_dir, quiet)
@@ -149,16 +154,14 @@ def related(note: str, vault: str, limit: int, as_json: bool, cache_dir: str | N
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     click.echo(f"related to {rel}:")
+    click.echo(f"  {'score':>6}  {'title':<40}  note")
     for row in rows:
-        click.echo(f"  {row['score']:.3f}  {row['note']}")
+        click.echo(f"  {row['score']:6.3f}  {row['title'][:40]:<40}  {row['note']}")
 
 
 @main.command()
 @click.argument("word")
-@click.option("--vault", required=True, type=click.Path(), help="The vault folder.")
-@click.option("--limit", type=click.IntRange(1, 1000), default=10, show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@common
+@query
 def words(word: str, vault: str, limit: int, as_json: bool, cache_dir: str | None, quiet: bool) -> None:
     """Vocabulary words nearest to WORD in the vault's trained embedding."""
     from notelink.model import Model
