@@ -70,7 +70,7 @@ def main() -> None:
 @click.argument("vault", type=click.Path())
 @click.option("--top-k", type=click.IntRange(0, 100), default=None, help="Suggestions per note (default 5).")
 @click.option("--dry-run", is_flag=True, help="Write nothing; list the notes that would change.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Random seed for training.")
+@click.option("--seed", type=int, default=None, help="Random seed for training (default: the last sync's, 0 at first).")
 @click.option("--retrain", is_flag=True, help="Retrain the model even if it is current.")
 @common
 def sync(
@@ -169,7 +169,7 @@ def words(word: str, vault: str, limit: int, as_json: bool, cache_dir: str | Non
 
     engine = _engine(vault, cache_dir, quiet)
     model = Model.load(engine.store)
-    if model is None or model.params != engine._model_params():
+    if model is None or model.params != engine.model_params():
         engine.refresh()
         model = engine.model
     tokens = tokenize(word)

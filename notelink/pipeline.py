@@ -40,7 +40,7 @@ COMMON_WORD_SHARE = 0.25
 class Options:
     top_k: int | None = None
     min_score: float | None = None
-    seed: int = 0
+    seed: int | None = None  # None: the seed of the last sync (0 at first)
     method: str = "sgns"
     dim: int = 100
     min_count: int = 2
@@ -88,7 +88,7 @@ class Engine:
         self.loaded: dict[str, LoadedNote] = {}
         self.model: Any = None
         self.decisions = Decisions.load(self.root)
-        self._state: dict[str, Any] = {}
+        self._state: dict[str, Any] = self.store.read_json("state.json") or {}
         self.previous: dict[str, NoteRecord] = {}
 
     # --- settings -------------------------------------------------------------
@@ -102,13 +102,19 @@ class Engine:
         s = self.options.min_score if self.options.min_score is not None else self.config.min_score
         return DEFAULT_MIN_SCORE if s is None else s
 
-    def _model_params(self) -> dict[str, Any]:
+    @property
+    def seed(self) -> int:
+        if self.options.seed is not None:
+            return self.options.seed
+        return int(self._state.get("settings", {}).get("seed", 0))
+
+    def model_params(self) -> dict[str, Any]:
         o = self.options
-        return {"method": o.method, "dim": o.dim, "seed": o.seed, "min_count": o.min_count}
+        return {"method": o.method, "dim": o.dim, "seed": self.seed, "min_count": o.min_count}
 
     def _settings(self) -> dict[str, Any]:
         return {
-            **self._model_params(),
+            **self.model_params(),
             "top_k": self.top_k,
             "min_score": self.min_score,
             "heading": self.config.heading,
@@ -184,7 +190,7 @@ class Engine:
         self.records = new_records
         self.vectors = {rel: v for rel, v in self.vectors.items() if rel in new_records}
 
-        params_same = self.model is not None and self.model.params == self._model_params()
+        params_same = self.model is not None and self.model.params == self.model_params()
         trained_on = int(self._state.get("trained_notes", 0))
         if params_same and self._state.get("model_id") != self.model.model_id:
             # The cached vectors came from another model run: re-embed, measure drift anew.
@@ -238,7 +244,7 @@ class Engine:
             [d.tokens for d in docs],
             vector_docs=[d.vector_tokens() for d in docs],
             progress=lambda f: stage.update(f),
-            **self._model_params(),
+            **self.model_params(),
         )
         stage.done()
         self.model.save(self.store)

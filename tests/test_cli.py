@@ -84,3 +84,11 @@ def test_help_and_warm_sync_do_not_import_torch(vault: Path, cache_dir: Path) ->
     )
     assert warm.returncode == 0, warm.stderr
     assert "nothing changed" in warm.stderr
+
+
+def test_queries_use_the_model_of_the_last_sync(vault: Path) -> None:
+    assert run("sync", str(vault), "--seed", "11")[0] == 0
+    data = json.loads(run("status", str(vault), "--json")[1])
+    assert data["out_of_date"] == [] and data["vocabulary"] > 100
+    code, _, err = run("sync", str(vault))
+    assert code == 0 and "nothing changed" in err  # no --seed: keeps seed 11, no retrain
