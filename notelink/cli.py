@@ -164,12 +164,11 @@ def related(note: str, vault: str, limit: int, as_json: bool, cache_dir: str | N
 @query
 def words(word: str, vault: str, limit: int, as_json: bool, cache_dir: str | None, quiet: bool) -> None:
     """Vocabulary words nearest to WORD in the vault's trained embedding."""
-    from notelink.model import Model
     from notelink.vocab import tokenize
 
     engine = _engine(vault, cache_dir, quiet)
-    model = Model.load(engine.store)
-    if model is None or model.params != engine.model_params():
+    model = engine._stored_model()
+    if model is None:
         engine.refresh()
         model = engine.model
     tokens = tokenize(word)
@@ -215,19 +214,22 @@ def status(vault: str, as_json: bool, cache_dir: str | None, quiet: bool) -> Non
         "notes": engine.report.notes,
         "skipped": engine.report.skipped,
     }
+    hybrid = engine._state.get("hybrid")
     if engine.report.unchanged_run:
         out.update(synced=True, out_of_date=[])
-        from notelink.model import Model
-
-        model = Model.load(engine.store)
-    elif model is None or not engine.vectors:
+        model = engine._stored_model()
+    elif not engine._state.get("synced_at") or (engine.model_params() is not None and model is None):
         out.update(synced=False, out_of_date=None)
     else:
         out.update(synced=False, out_of_date=[c.rel for c in engine.plan()])
+        hybrid = getattr(engine.scorer(), "model", None) and engine.scorer().model.describe()
+    out["method"] = engine.options.method
+    if hybrid:
+        out["hybrid"] = hybrid
     if model is not None:
         out.update(
             vocabulary=len(model.vocab),
-            method=model.params["method"],
+            word_model=model.params["method"],
             model_age_seconds=round(time.time() - model.trained_at),
             trained_on_notes=model.notes,
         )
@@ -235,14 +237,15 @@ def status(vault: str, as_json: bool, cache_dir: str | None, quiet: bool) -> Non
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
         return
     click.echo(f"vault: {out['vault']}\ncache: {out['cache']}\nnotes: {out['notes']} ({out['skipped']} skipped)")
-    if model is None:
-        click.echo("model: none yet (run `notelink sync`)")
-    else:
+    click.echo(f"method: {out['method']}" + (f", {hybrid}" if hybrid else ""))
+    if model is not None:
         age = out["model_age_seconds"]
         click.echo(
-            f"model: {out['method']}, vocabulary {out['vocabulary']:,} words, "
+            f"word model: {out['word_model']}, vocabulary {out['vocabulary']:,} words, "
             f"trained {_age(age)} ago on {out['trained_on_notes']} notes"
         )
+    elif engine.model_params() is not None:
+        click.echo("word model: none yet (run `notelink sync`)")
     stale = out["out_of_date"]
     if stale is None:
         click.echo("sections: never synced")

@@ -39,8 +39,17 @@ class Model:
 
     def embed(self, docs: list[list[str]]) -> np.ndarray:
         """Unit vectors for notes given as token lists, consistent with the training run."""
-        ids = [self.vocab.encode(d) for d in docs]
-        return vec.note_vectors(self.word_vectors, self.vocab.frequencies(), ids, component=self.component)
+        from collections import Counter
+
+        return self.embed_counts([Counter(d) for d in docs])
+
+    def embed_counts(self, counts: list[dict[str, int]]) -> np.ndarray:
+        """Unit vectors for notes given as word counts (the same as :meth:`embed`)."""
+        from notelink.textvec import counts_matrix
+
+        m = counts_matrix(counts, self.vocab.index)
+        means = vec.weighted_means_sparse(self.word_vectors, vec.sif_weights(self.vocab.frequencies()), m)
+        return vec.normalize_rows(vec.project_out(means, self.component))
 
     def similar_words(self, word: str, limit: int = 10) -> list[tuple[str, float]]:
         """The seed note's ``find_similar_words``: nearest vocabulary words by cosine."""
@@ -54,10 +63,11 @@ class Model:
         return [(self.vocab.words[j], float(scores[j])) for j in order]
 
     def save(self, store: Store) -> None:
-        store.write_array("word_vectors.npy", self.word_vectors)
-        store.write_array("component.npy", self.component)
+        name = self.params["method"]
+        store.write_array(f"{name}-word_vectors.npy", self.word_vectors)
+        store.write_array(f"{name}-component.npy", self.component)
         store.write_json(
-            "model.json",
+            f"{name}-model.json",
             {
                 "params": self.params,
                 "trained_at": self.trained_at,
@@ -69,10 +79,10 @@ class Model:
         )
 
     @classmethod
-    def load(cls, store: Store) -> Model | None:
-        meta = store.read_json("model.json")
-        wv = store.read_array("word_vectors.npy")
-        comp = store.read_array("component.npy")
+    def load(cls, store: Store, method: str = "sgns") -> Model | None:
+        meta = store.read_json(f"{method}-model.json")
+        wv = store.read_array(f"{method}-word_vectors.npy")
+        comp = store.read_array(f"{method}-component.npy")
         if meta is None or wv is None or comp is None or len(wv) != len(meta["words"]):
             return None
         vocab = Vocabulary(list(meta["words"]), np.array(meta["counts"], dtype=np.int64))
@@ -86,20 +96,24 @@ def train(
     seed: int = 0,
     min_count: int = 2,
     progress: Progress | None = None,
-    vector_docs: list[list[str]] | None = None,
+    vector_counts: list[dict[str, int]] | None = None,
     **method_params: Any,
 ) -> Model:
     """Build the vocabulary from ``docs`` and train word vectors on them.
 
-    ``vector_docs`` (default ``docs``) are what the notes' vectors are made of; the
-    common component is fitted on them.
+    ``vector_counts`` (default: the words of ``docs``) are what the notes' vectors are
+    made of; the common component is fitted on them.
     """
+    from collections import Counter
+
+    from notelink.textvec import counts_matrix
+
     start = time.perf_counter()
     vocab = Vocabulary.build(docs, min_count=min_count)
     embedder = create(method, dim=dim, seed=seed, **method_params)
     wv = embedder.fit([vocab.encode(d) for d in docs], vocab, progress)
-    ids = [vocab.encode(d) for d in (vector_docs if vector_docs is not None else docs)]
-    means = vec.weighted_means(wv, vec.sif_weights(vocab.frequencies()), ids)
+    counts = vector_counts if vector_counts is not None else [Counter(d) for d in docs]
+    means = vec.weighted_means_sparse(wv, vec.sif_weights(vocab.frequencies()), counts_matrix(counts, vocab.index))
     component = vec.common_component(means)
     params = {"method": method, "dim": dim, "seed": seed, "min_count": min_count}
     return Model(vocab, wv, component, params, time.time(), time.perf_counter() - start, len(docs))

@@ -17,8 +17,6 @@ from notelink.parse import NoteError, parse_note
 from notelink.vault import NoteFile, ReadError, decode, read_bytes
 from notelink.vocab import tokenize
 
-TITLE_REPEAT = 2  # a note's title and aliases count this many extra times in its vector
-
 
 class NoteProblem(Exception):
     """A note that cannot be used: reading, decoding or parsing failed."""
@@ -37,7 +35,10 @@ class NoteRecord:
     aliases: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     links: list[str] = field(default_factory=list)  # raw targets of links and embeds
-    terms: dict[str, int] = field(default_factory=dict)
+    terms: dict[str, int] = field(default_factory=dict)  # prose word counts (link texts included)
+    title_terms: dict[str, int] = field(default_factory=dict)  # title and alias word counts
+    edges: list[list[Any]] = field(default_factory=list)  # [raw target, {word: count} of its link text]
+    plain: str = ""  # the words outside links, space-separated (unlinked mentions are found here)
     enabled: bool = True
     items: list[list[Any]] = field(default_factory=list)  # [raw target, ticked] in the section
     has_section: bool = False
@@ -64,9 +65,6 @@ class LoadedNote:
     title_tokens: list[str]
     body: list[str] | None  # notelink's section lines, None when the note has none
 
-    def vector_tokens(self) -> list[str]:
-        return self.tokens + self.title_tokens * TITLE_REPEAT
-
 
 def sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
@@ -83,6 +81,10 @@ def load_note(nf: NoteFile, limit: int) -> LoadedNote:
         raise NoteProblem(str(e)) from None
     title_tokens = tokenize(" ".join([parsed.title, *parsed.aliases]))
     tokens = tokenize(parsed.text)
+    edges: dict[str, Counter[str]] = {}
+    for link, shown in zip(parsed.links, parsed.link_texts, strict=True):
+        if not link.embed and link.target:
+            edges.setdefault(link.target, Counter()).update(tokenize(shown))
     items = [section.parse_item(line) for line in (body or [])]
     record = NoteRecord(
         rel=nf.rel,
@@ -94,7 +96,10 @@ def load_note(nf: NoteFile, limit: int) -> LoadedNote:
         aliases=parsed.aliases,
         tags=parsed.tags,
         links=sorted({link.target for link in parsed.links if link.target}),
-        terms=dict(Counter(tokens + title_tokens)),
+        terms=dict(Counter(tokens)),
+        title_terms=dict(Counter(title_tokens)),
+        edges=[[target, dict(c)] for target, c in sorted(edges.items())],
+        plain=" ".join(tokenize(parsed.plain)),
         enabled=parsed.enabled,
         items=[[i.target, i.checked] for i in items if i is not None],
         has_section=body is not None,

@@ -40,6 +40,7 @@ class Link:
     alias: str | None = None
     heading: str | None = None
     embed: bool = False
+    wiki: bool = True  # a [[wikilink]], not a Markdown link
 
 
 @dataclass
@@ -49,7 +50,9 @@ class ParsedNote:
     tags: list[str] = field(default_factory=list)
     links: list[Link] = field(default_factory=list)
     headings: list[str] = field(default_factory=list)
-    text: str = ""
+    text: str = ""  # all prose, link texts included
+    plain: str = ""  # prose outside links (where an unlinked mention can be)
+    link_texts: list[str] = field(default_factory=list)  # display text of each link in ``links``
     enabled: bool = True  # frontmatter ``notelink: false`` opts a note out
 
 
@@ -155,7 +158,8 @@ def parse_note(text: str, stem: str) -> ParsedNote:
     aliases = _as_list(meta.get("aliases", meta.get("alias")))
     tags = {t.lstrip("#") for t in _as_list(meta.get("tags", meta.get("tag")))}
     note = ParsedNote(title=title, aliases=aliases, enabled=meta.get("notelink", True) is not False)
-    prose: list[str] = []
+    # Prose as (fragment, index of the link it is the text of, or None).
+    prose: list[tuple[str, int | None]] = []
     in_heading = False
     for token in _markdown().parse(body):
         if token.type == "heading_open":
@@ -164,37 +168,51 @@ def parse_note(text: str, stem: str) -> ParsedNote:
             start = len(prose)
             _inline(token.children or [], note, prose, tags)
             if in_heading:
-                note.headings.append(" ".join("".join(prose[start:]).split()))
+                note.headings.append(" ".join("".join(f for f, _ in prose[start:]).split()))
                 in_heading = False
-            prose.append("\n")
+            prose.append(("\n", None))
     note.tags = sorted(tags)
-    note.text = unicodedata.normalize("NFC", _URL_RE.sub(" ", "".join(prose))).strip()
+    note.text = _clean("".join(f for f, _ in prose))
+    note.plain = _clean("".join(f for f, link in prose if link is None))
+    texts: dict[int, list[str]] = {}
+    for f, link in prose:
+        if link is not None:
+            texts.setdefault(link, []).append(f)
+    note.link_texts = [_clean("".join(texts.get(i, []))) for i in range(len(note.links))]
     return note
 
 
-def _inline(children: list[Any], note: ParsedNote, prose: list[str], tags: set[str]) -> None:
+def _clean(text: str) -> str:
+    return unicodedata.normalize("NFC", _URL_RE.sub(" ", text)).strip()
+
+
+def _inline(children: list[Any], note: ParsedNote, prose: list[tuple[str, int | None]], tags: set[str]) -> None:
     in_url_link = 0
+    in_note_link: int | None = None
     for child in children:
         kind = child.type
         if kind == "text" and not in_url_link:
-            prose.append(child.content)
+            prose.append((child.content, in_note_link))
         elif kind in ("softbreak", "hardbreak"):
-            prose.append(" ")
+            prose.append((" ", None))
         elif kind == "wikilink":
             link = _split_wikilink(child.meta["inner"], child.meta["embed"])
             if link.target or link.heading:
                 note.links.append(link)
-            if not link.embed:
-                prose.append(" " + (link.alias or link.target.rsplit("/", 1)[-1]) + " ")
+                if not link.embed:
+                    prose.append((" " + (link.alias or link.target.rsplit("/", 1)[-1]) + " ", len(note.links) - 1))
         elif kind == "tag":
             tags.add(child.content)
-            prose.append(" " + re.sub(r"[/\-_]", " ", child.content) + " ")
+            prose.append((" " + re.sub(r"[/\-_]", " ", child.content) + " ", None))
         elif kind == "link_open":
             href = unquote(child.attrs.get("href", "") or "")
             if child.markup == "autolink" or _SCHEME_RE.match(href):
                 in_url_link += 1 if child.markup == "autolink" else 0
             elif href.split("#", 1)[0].lower().endswith(".md"):
                 path, _, part = href.partition("#")
-                note.links.append(Link(path, None, part or None, False))
-        elif kind == "link_close" and in_url_link:
-            in_url_link -= 1
+                note.links.append(Link(path, None, part or None, False, wiki=False))
+                in_note_link = len(note.links) - 1
+        elif kind == "link_close":
+            if in_url_link:
+                in_url_link -= 1
+            in_note_link = None

@@ -1,10 +1,10 @@
 """Full and incremental updates: vault → notes → model → vectors → ranking → sections.
 
-:class:`Engine` keeps an index of the vault (one :class:`NoteRecord` and one vector per
-note) in the cache. ``refresh`` brings it up to date, reading only notes whose size
-or mtime changed; ``plan`` works out every section; ``apply`` writes the ones that
-change. The model is retrained when there is none, when the method, dimension or
-seed changed, or when the notes changed since training reach ``RETRAIN_FRACTION``
+:class:`Engine` keeps one :class:`NoteRecord` per note (its words, links, title…) in
+the cache. ``refresh`` brings them up to date, reading only notes whose size or mtime
+changed; ``plan`` ranks and works out every section; ``apply`` writes the ones that
+change. The word model is retrained when there is none, when the method, dimension
+or seed changed, or when the notes changed since training reach ``RETRAIN_FRACTION``
 of the vault; otherwise changed notes are embedded with the current model (words it
 has not seen wait for the next retrain).
 """
@@ -13,27 +13,22 @@ from __future__ import annotations
 
 import os
 import time
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 from notelink import section
 from notelink.decisions import DECISIONS_PATH, Decisions
 from notelink.links import Resolver
 from notelink.notes import LoadedNote, NoteProblem, NoteRecord, load_note, sha
 from notelink.progress import Progress
-from notelink.rank import idf, shared_terms, top_k
+from notelink.scoring import Scorer, make_scorer, word_method
 from notelink.store import Store, vault_cache
 from notelink.vault import Config, NoteFile, load_config, scan
 from notelink.writer import Conflict, WriteError, remove_stale_temps, replace_note
 
 RETRAIN_FRACTION = 0.2
 DEFAULT_TOP_K = 5
-DEFAULT_MIN_SCORE = 0.35
-COMMON_WORD_SHARE = 0.25
 
 
 @dataclass
@@ -41,7 +36,7 @@ class Options:
     top_k: int | None = None
     min_score: float | None = None
     seed: int | None = None  # None: the seed of the last sync (0 at first)
-    method: str = "sgns"
+    method: str = "hybrid"
     dim: int = 100
     min_count: int = 2
     retrain: bool = False
@@ -84,7 +79,8 @@ class Engine:
         self.progress = progress or Progress(enabled=False)
         self.report = Report()
         self.records: dict[str, NoteRecord] = {}
-        self.vectors: dict[str, np.ndarray] = {}
+        self._index: Any = None
+        self._scorer: Scorer | None = None
         self.loaded: dict[str, LoadedNote] = {}
         self.model: Any = None
         self.decisions = Decisions.load(self.root)
@@ -98,9 +94,9 @@ class Engine:
         return DEFAULT_TOP_K if k is None else k
 
     @property
-    def min_score(self) -> float:
-        s = self.options.min_score if self.options.min_score is not None else self.config.min_score
-        return DEFAULT_MIN_SCORE if s is None else s
+    def min_score(self) -> float | None:
+        """The configured minimum score; None means the method's own default."""
+        return self.options.min_score if self.options.min_score is not None else self.config.min_score
 
     @property
     def seed(self) -> int:
@@ -108,13 +104,19 @@ class Engine:
             return self.options.seed
         return int(self._state.get("settings", {}).get("seed", 0))
 
-    def model_params(self) -> dict[str, Any]:
+    def model_params(self) -> dict[str, Any] | None:
+        """What the word model is trained with, or None when the method needs none."""
         o = self.options
-        return {"method": o.method, "dim": o.dim, "seed": self.seed, "min_count": o.min_count}
+        method = word_method(o.method)
+        if method is None:
+            return None
+        return {"method": method, "dim": o.dim, "seed": self.seed, "min_count": o.min_count}
 
     def _settings(self) -> dict[str, Any]:
         return {
-            **self.model_params(),
+            "model": self.model_params(),
+            "method": self.options.method,
+            "seed": self.seed,
             "top_k": self.top_k,
             "min_score": self.min_score,
             "heading": self.config.heading,
@@ -131,12 +133,10 @@ class Engine:
     # --- the index -------------------------------------------------------------
     def _load_state(self) -> None:
         state = self.store.read_json("state.json") or {}
-        records = {r["rel"]: NoteRecord.from_json(r) for r in state.get("notes", [])}
-        arr = self.store.read_array("note_vectors.npy")
-        if arr is not None and len(arr) == len(records):
-            self.vectors = {rel: arr[i] for i, rel in enumerate(sorted(records))}
-        else:
-            records = {}
+        try:
+            records = {r["rel"]: NoteRecord.from_json(r) for r in state.get("notes", [])}
+        except (TypeError, KeyError):
+            records = {}  # a cache from another version: rebuilt
         self.records = records
         self.previous = dict(records)
         self._state = state
@@ -167,9 +167,7 @@ class Engine:
             self.report.unchanged_run = True
             self.report.notes = len(files)
             return files
-        from notelink.model import Model
-
-        self.model = Model.load(self.store)
+        self.model = self._stored_model()
         drift = int(self._state.get("drift", 0))
         new_records: dict[str, NoteRecord] = {}
         stage = self.progress.stage("reading notes", len(files))
@@ -183,30 +181,34 @@ class Engine:
                     new_records[nf.rel] = self._carry_over(loaded.record, old)
                     if old is None or old.body_hash != loaded.record.body_hash:
                         drift += 1
-                        self.vectors.pop(nf.rel, None)
             stage.update(i + 1)
         stage.done()
         drift += len(set(self.records) - set(new_records))
         self.records = new_records
-        self.vectors = {rel: v for rel, v in self.vectors.items() if rel in new_records}
 
-        params_same = self.model is not None and self.model.params == self.model_params()
+        params = self.model_params()
         trained_on = int(self._state.get("trained_notes", 0))
-        if params_same and self._state.get("model_id") != self.model.model_id:
-            # The cached vectors came from another model run: re-embed, measure drift anew.
-            self.vectors, drift, trained_on = {}, 0, self.model.notes
-        must_train = not params_same or self.options.retrain or drift >= max(1, RETRAIN_FRACTION * trained_on)
-        if must_train and allow_train and self.records:
+        if self.model is not None and self._state.get("model_id") != self.model.model_id:
+            # Trained by another run (``related`` on a changed vault): measure drift anew.
+            drift, trained_on = 0, self.model.notes
+        must_train = self.model is None or self.options.retrain or drift >= max(1, RETRAIN_FRACTION * trained_on)
+        if params is not None and must_train and allow_train and self.records:
             self._train(files)
             drift = 0
-        elif self.model is not None and params_same:
-            self._embed_missing(files)
-        else:
-            self.vectors = {}
         self._state["drift"] = drift
         self.report.notes = len(self.records)
         self.report.vocab = len(self.model.vocab) if self.model is not None else 0
         return files
+
+    def _stored_model(self) -> Any:
+        """The cached word model, if it is the one the current options ask for."""
+        params = self.model_params()
+        if params is None:
+            return None
+        from notelink.model import Model
+
+        model = Model.load(self.store, params["method"])
+        return model if model is not None and model.params == params else None
 
     def _load(self, nf: NoteFile) -> LoadedNote | None:
         try:
@@ -235,6 +237,7 @@ class Engine:
         return out
 
     def _train(self, files: list[NoteFile]) -> None:
+        from notelink.index import VaultIndex
         from notelink.model import train
 
         docs = self._docs(files, sorted(self.records))
@@ -242,76 +245,67 @@ class Engine:
         stage = self.progress.stage("training", 1)
         self.model = train(
             [d.tokens for d in docs],
-            vector_docs=[d.vector_tokens() for d in docs],
+            vector_counts=[VaultIndex.semantic_counts(d.record) for d in docs],
             progress=lambda f: stage.update(f),
-            **self.model_params(),
+            **(self.model_params() or {}),
         )
         stage.done()
         self.model.save(self.store)
         self.report.trained = True
         self.report.train_seconds = self.model.train_seconds
         self._state["trained_notes"] = self.model.notes
-        self.vectors = {}
-        self._embed_missing(files)
-
-    def _embed_missing(self, files: list[NoteFile]) -> None:
-        missing = [rel for rel in sorted(self.records) if rel not in self.vectors]
-        if not missing:
-            return
-        docs = self._docs(files, missing)
-        vecs = self.model.embed([d.vector_tokens() for d in docs])
-        for d, v in zip(docs, vecs, strict=True):
-            self.vectors[d.record.rel] = v
-        self.records = {rel: r for rel, r in self.records.items() if rel in self.vectors}
-        self._state["trained_notes"] = self._state.get("trained_notes") or self.model.notes
+        self._index = None
 
     # --- ranking ---------------------------------------------------------------
+    def index(self) -> Any:
+        """The vault as matrices (:class:`notelink.index.VaultIndex`), built once per run."""
+        if self._index is None:
+            from notelink.index import VaultIndex
+
+            if self.model is None:
+                self.model = self._stored_model()
+            self._index = VaultIndex(self.records, self.model, self.seed)
+        return self._index
+
+    def scorer(self) -> Scorer:
+        if self._scorer is None or self._scorer.index is not self.index():
+            self._scorer = make_scorer(self.options.method, self.index(), self.seed)
+        return self._scorer
+
+    def exclusions(self, rel: str) -> set[str]:
+        """Notes never suggested for ``rel``: what it links to or embeds, what the user
+        accepted (ticked) or rejected."""
+        resolver = self.index().resolver
+        rec = self.records[rel]
+        skip = {resolver.resolve(t, rel) for t in rec.links}
+        skip |= {resolver.resolve(t, rel) for t, ticked in rec.items if ticked}
+        skip |= self.decisions.rejected(rel) | self.decisions.accepted(rel)
+        skip.discard(None)
+        return skip  # type: ignore[return-value]
+
     def ranking(
         self, rels: list[str] | None = None, k: int | None = None, min_score: float | None = None
     ) -> dict[str, list[tuple[str, float]]]:
         """Related notes for ``rels`` (all notes by default), best first."""
-        order = sorted(self.records)
-        if not order:
+        index = self.index()
+        if not len(index):
             return {}
-        index = {rel: i for i, rel in enumerate(order)}
-        resolver = self.resolver()
-        exclude = []
-        for rel in order:
-            rec = self.records[rel]
-            skip = {resolver.resolve(t, rel) for t in rec.links}
-            skip |= {resolver.resolve(t, rel) for t, ticked in rec.items if ticked}
-            skip |= self.decisions.rejected(rel) | self.decisions.accepted(rel)
-            exclude.append({index[s] for s in skip if s in index})
-        matrix = np.stack([self.vectors[rel] for rel in order]).astype(np.float32)
-        wanted = order if rels is None else rels
-        rows = top_k(
-            matrix,
+        scorer = self.scorer()
+        wanted = index.order if rels is None else rels
+        exclude = [set() for _ in index.order]
+        for rel in wanted:
+            exclude[index.pos[rel]] = {index.pos[s] for s in self.exclusions(rel) if s in index.pos}
+        threshold = min_score if min_score is not None else self.min_score
+        rows = scorer.rank(
+            [index.pos[r] for r in wanted],
             self.top_k if k is None else k,
             exclude,
-            self.min_score if min_score is None else min_score,
-            rows=[index[r] for r in wanted],
+            scorer.default_min_score if threshold is None else threshold,
         )
-        return {rel: [(order[j], s) for j, s in row] for rel, row in zip(wanted, rows, strict=True)}
+        return {rel: [(index.order[j], s) for j, s in row] for rel, row in zip(wanted, rows, strict=True)}
 
     def resolver(self) -> Resolver:
-        return Resolver(sorted(self.records))
-
-    def reasons(self) -> tuple[dict[str, float], Any]:
-        """idf of every word, and a function naming the key words two notes share.
-
-        Words in more than ``COMMON_WORD_SHARE`` of the notes ("the", "und") are never
-        a reason: a stop-word list learned from the vault, in any language."""
-        df: Counter[str] = Counter()
-        for rec in self.records.values():
-            df.update(rec.terms.keys())
-        n = len(self.records)
-        idf_of = idf({w: c for w, c in df.items() if n < 10 or c <= COMMON_WORD_SHARE * n}, n)
-
-        def why(a: str, b: str) -> list[str]:
-            ta, tb = self.records[a].terms, self.records[b].terms
-            return shared_terms({w: c for w, c in ta.items() if w in idf_of}, tb, idf_of)
-
-        return idf_of, why
+        return self.index().resolver
 
     # --- sections --------------------------------------------------------------
     def _review(self, rel: str, resolver: Resolver, old: NoteRecord | None) -> None:
@@ -345,7 +339,11 @@ class Engine:
         stage = self.progress.stage("ranking", 1)
         ranks = self.ranking()
         stage.done()
-        _, why = self.reasons()
+        index, scorer = self.index(), self.scorer()
+
+        def why(a: str, b: str) -> list[str]:
+            return scorer.reasons(index.pos[a], index.pos[b])
+
         changes: list[Change] = []
         for rel in sorted(self.records):
             rec = self.records[rel]
@@ -374,6 +372,9 @@ class Engine:
             targets = [t for t, _ in picks]
             if new == loaded.data:
                 rec.offered, rec.offered_targets = lines, targets
+            elif section.remove(new.decode("utf-8")) != section.remove(loaded.text):
+                # The equivalence check: outside the section, not one byte may differ.
+                self.report.problems.append(f"{rel}: internal error, refusing a write that would change the note")
             else:
                 # What notelink offered changes only once the write succeeds.
                 changes.append(Change(rel, loaded.data, new, rec, lines, targets))
@@ -412,10 +413,6 @@ class Engine:
 
     def save(self, synced: bool) -> None:
         order = sorted(self.records)
-        if order:
-            self.store.write_array("note_vectors.npy", np.stack([self.vectors[r] for r in order]))
-        else:
-            self.store.write_array("note_vectors.npy", np.zeros((0, self.options.dim), np.float32))
         self.store.write_json(
             "state.json",
             {
@@ -424,7 +421,8 @@ class Engine:
                 "synced": synced and not self.report.problems,
                 "problems": bool(self.report.problems),
                 "decisions_stamp": self._decisions_stamp(),
-                "model_id": self.model.model_id if self.model is not None and self.vectors else None,
+                "model_id": self.model.model_id if self.model is not None else None,
+                "hybrid": self._scorer.model.describe() if hasattr(self._scorer, "model") else None,
                 "trained_notes": self._state.get("trained_notes", 0),
                 "drift": self._state.get("drift", 0),
                 "synced_at": time.time(),
@@ -432,8 +430,8 @@ class Engine:
         )
 
 
-def _line(link: str, terms: list[str], ticked: bool = False) -> str:
-    reason = f" — shared: {', '.join(terms)}" if terms else ""
+def _line(link: str, reasons: list[str], ticked: bool = False) -> str:
+    reason = f" — {'; '.join(reasons)}" if reasons else ""
     return f"- [{'x' if ticked else ' '}] {link}{reason}"
 
 

@@ -12,7 +12,7 @@ blocks, so memory stays at ``block × N`` scores, never N × N.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import numpy as np
 
@@ -28,24 +28,42 @@ def top_k(
     """For each row (all rows by default): up to ``k`` (index, score) pairs, best first,
     never the row itself nor anything in ``exclude[row]``, each scoring ≥ ``min_score``.
     Ties break by index, so the ranking is deterministic."""
-    n = len(vectors)
+    return top_k_by(lambda chunk: np.asarray(vectors[chunk] @ vectors.T), len(vectors), k, exclude, min_score,
+                    rows, block)  # fmt: skip
+
+
+def top_k_by(
+    score_rows: Callable[[list[int]], np.ndarray],
+    n: int,
+    k: int,
+    exclude: list[set[int]],
+    min_score: float = 0.0,
+    rows: list[int] | None = None,
+    block: int = 256,
+) -> list[list[tuple[int, float]]]:
+    """:func:`top_k` for any scores: ``score_rows(chunk)`` gives a (len(chunk), n) array."""
     rows = list(range(n)) if rows is None else rows
     out: list[list[tuple[int, float]]] = []
     if n == 0 or k <= 0:
         return [[] for _ in rows]
     for start in range(0, len(rows), block):
         chunk = rows[start : start + block]
-        scores = vectors[chunk] @ vectors.T
+        scores = np.array(score_rows(chunk), dtype=np.float64)
         for r, i in enumerate(chunk):
-            s = scores[r]
-            s[i] = -np.inf
-            for j in exclude[i]:
-                s[j] = -np.inf
-            want = min(n, k + 1)
-            cand = np.argpartition(-s, want - 1)[:want] if want < n else np.arange(n)
-            order = sorted(cand.tolist(), key=lambda j: (-float(s[j]), j))
-            out.append([(j, float(s[j])) for j in order if s[j] >= min_score][:k])
+            out.append(best_of(scores[r], k, exclude[i] | {i}, min_score))
     return out
+
+
+def best_of(s: np.ndarray, k: int, exclude: set[int], min_score: float) -> list[tuple[int, float]]:
+    """The ``k`` best (index, score) of one row of scores, ties broken by index."""
+    s = s.copy()
+    for j in exclude:
+        s[j] = -np.inf
+    n = len(s)
+    want = min(n, k + 1)
+    cand = np.argpartition(-s, want - 1)[:want] if want < n else np.arange(n)
+    order = sorted(cand.tolist(), key=lambda j: (-float(s[j]), j))
+    return [(j, float(s[j])) for j in order if s[j] >= min_score and s[j] > -np.inf][:k]
 
 
 def idf(doc_freq: Mapping[str, int], n_docs: int) -> dict[str, float]:

@@ -1,8 +1,7 @@
 """One vector per note from word vectors: a SIF-weighted mean (Arora et al., 2017).
 
 A word's weight is a / (a + p(w)), p its frequency in the vault: rare, telling words
-count, "the" and "und" hardly do. The note's title and aliases are added
-``title_weight`` times. The first principal component shared by all notes (what every
+count, "the" and "und" hardly do. The first principal component shared by all notes (what every
 note has in common) is removed, and vectors are L2-normalised, so cosine similarity
 is a dot product.
 
@@ -14,6 +13,8 @@ is a dot product.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 
@@ -72,3 +73,12 @@ def note_vectors(
             component = common_component(means)
         means = project_out(means, component)
     return normalize_rows(means)
+
+
+def weighted_means_sparse(word_vectors: np.ndarray, weights: np.ndarray, counts: Any) -> np.ndarray:
+    """Like :func:`weighted_means`, for notes given as a sparse (notes × words) count matrix."""
+    unit = normalize_rows(word_vectors.astype(np.float32))
+    w = counts.multiply(weights[None, :]).tocsr()
+    sums = np.asarray(w.sum(axis=1)).ravel()
+    means = np.asarray(w @ unit, dtype=np.float32)
+    return means / np.maximum(sums, 1e-12)[:, None].astype(np.float32)

@@ -87,7 +87,7 @@ def test_dry_run_writes_nothing(vault: Path, cache_dir: Path) -> None:
     before = snapshot(vault)
     code, out, _ = sync(vault, "--dry-run")
     assert code == 0 and out.count("would change:") >= 35
-    assert "would change: ml/Word2Vec.md\n    ## Additional Connections\n    - [ ] [[" in out
+    assert "\n    ## Additional Connections\n    - [ ] [[" in out
     assert snapshot(vault) == before
     assert not (cache_dir.exists() and any(cache_dir.rglob("state.json")))
 

@@ -1,0 +1,148 @@
+"""The default method: the signals of :mod:`notelink.signals`, weighted by what this
+vault's own links say.
+
+Every existing link a → b is a positive example; pairs without a link are negatives
+(random notes, and the notes that look most alike by TF-IDF but are not linked). A
+logistic regression on standardised features is fitted on every sync: Newton's
+method with an L2 penalty, no randomness beyond the seeded choice of negatives, so
+it is deterministic and takes well under a second.
+
+No leakage: a positive pair's features are computed as if that link were not there.
+Its text features use a's words minus the link's own text (the link text would
+otherwise name b), and the graph features never count the edge a → b itself.
+
+With fewer than ``MIN_LINKS`` links there is nothing to learn from, and fixed
+weights are used instead (``status`` says which).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from notelink.index import VaultIndex, vector_counts
+from notelink.signals import FEATURES, TextRows, pair_features
+
+MIN_LINKS = 50
+RANDOM_NEGATIVES = 10
+HARD_NEGATIVES = 10
+MAX_QUERY_ROWS = 3000
+L2 = 1.0
+
+# Used when a vault has too few links to learn from (raw feature units).
+FIXED_WEIGHTS = {
+    "tfidf": 2.0, "lsa": 1.0, "semantic": 2.0, "mention": 0.4, "mentioned": 0.2, "backlink": 1.0,
+    "cocited": 0.5, "coupled": 0.5, "adamic": 0.5, "twohop": 0.3, "tags": 1.0, "folder": 0.2,
+}  # fmt: skip
+FIXED_BIAS = -2.5
+
+
+@dataclass
+class HybridModel:
+    weights: np.ndarray
+    bias: float
+    mean: np.ndarray = field(default_factory=lambda: np.zeros(len(FEATURES), np.float32))
+    std: np.ndarray = field(default_factory=lambda: np.ones(len(FEATURES), np.float32))
+    fitted: bool = False
+    links: int = 0
+
+    def logits(self, x: np.ndarray) -> np.ndarray:
+        return ((x - self.mean) / self.std) @ self.weights + self.bias
+
+    def scores(self, x: np.ndarray) -> np.ndarray:
+        """Probability-like scores in (0, 1)."""
+        return 1 / (1 + np.exp(-np.clip(self.logits(x), -30, 30)))
+
+    def contributions(self, x: np.ndarray) -> np.ndarray:
+        """Each feature's share of the logit, relative to an average pair."""
+        return (x - self.mean) / self.std * self.weights
+
+    def describe(self) -> str:
+        if not self.fitted:
+            return f"fixed weights (only {self.links} links, fewer than {MIN_LINKS} to learn from)"
+        return f"fitted on {self.links} links"
+
+
+def fixed() -> HybridModel:
+    return HybridModel(np.array([FIXED_WEIGHTS[f] for f in FEATURES], np.float32), FIXED_BIAS)
+
+
+def training_pairs(index: VaultIndex, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(a, b, label) for every link, plus random and look-alike unlinked pairs."""
+    rng = np.random.default_rng(seed)
+    n = len(index)
+    rows = [i for i in range(n) if index.out_links[i]]
+    if len(rows) > MAX_QUERY_ROWS:
+        rows = sorted(rng.choice(rows, MAX_QUERY_ROWS, replace=False).tolist())
+    a_list, b_list, y_list = [], [], []
+    for i in rows:
+        linked = set(index.out_links[i]) | {i}
+        for j in sorted(index.out_links[i]):
+            a_list.append(i)
+            b_list.append(j)
+            y_list.append(1)
+        pool = np.array([j for j in range(n) if j not in linked], np.int64)
+        if len(pool) == 0:
+            continue
+        negs = set(rng.choice(pool, min(RANDOM_NEGATIVES, len(pool)), replace=False).tolist())
+        sims = np.asarray((index.tfidf[i] @ index.tfidf[pool].T).toarray()).ravel()
+        negs |= set(pool[np.argsort(-sims, kind="stable")[:HARD_NEGATIVES]].tolist())
+        for j in sorted(negs):
+            a_list.append(i)
+            b_list.append(j)
+            y_list.append(0)
+    return np.array(a_list, np.int64), np.array(b_list, np.int64), np.array(y_list, np.float32)
+
+
+def leakage_free_features(index: VaultIndex, a: np.ndarray, b: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Features for training pairs; positives see a's text without its link to b."""
+    x = pair_features(index, a, b)
+    pos = np.flatnonzero(y == 1)
+    if len(pos):
+        counts = [vector_counts(index.records[a[k]], index.link_text(a[k], b[k])) for k in pos]
+        tf = index.tfidf_of(counts)
+        semantic = None
+        if index.semantic is not None:
+            sem_counts = [index.semantic_counts(index.records[a[k]], index.link_text(a[k], b[k])) for k in pos]
+            semantic = index.semantic_of([Counter(c) for c in sem_counts])
+        x[pos] = pair_features(index, a[pos], b[pos], TextRows(tf, index.lsa_of(tf), semantic))
+    return x
+
+
+def fit(index: VaultIndex, seed: int = 0) -> HybridModel:
+    a, b, y = training_pairs(index, seed)
+    links = int(y.sum())
+    if links < MIN_LINKS:
+        model = fixed()
+        model.links = links
+        return model
+    x = leakage_free_features(index, a, b, y)
+    mean = x.mean(0)
+    std = x.std(0)
+    std[std < 1e-6] = 1.0
+    z = (x - mean) / std
+    weights, bias = _logistic(z, y)
+    return HybridModel(weights.astype(np.float32), float(bias), mean, std, fitted=True, links=links)
+
+
+def _logistic(z: np.ndarray, y: np.ndarray, iters: int = 30) -> tuple[np.ndarray, float]:
+    """L2-penalised logistic regression by Newton's method, classes weighted equally."""
+    n, f = z.shape
+    xb = np.hstack([z, np.ones((n, 1))]).astype(np.float64)
+    pos = max(float(y.sum()), 1.0)
+    neg = max(float(n - y.sum()), 1.0)
+    sw = np.where(y == 1, n / (2 * pos), n / (2 * neg))
+    w = np.zeros(f + 1)
+    penalty = np.full(f + 1, L2)
+    penalty[-1] = 0.0
+    for _ in range(iters):
+        p = 1 / (1 + np.exp(-np.clip(xb @ w, -30, 30)))
+        grad = xb.T @ (sw * (p - y)) + penalty * w
+        hess = (xb * (sw * p * (1 - p))[:, None]).T @ xb + np.diag(penalty + 1e-9)
+        step = np.linalg.solve(hess, grad)
+        w -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return w[:-1], w[-1]

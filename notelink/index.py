@@ -1,0 +1,199 @@
+"""The vault as matrices: text (TF-IDF, LSA, word-vector means), links, mentions, tags.
+
+Built from the cached note records (and the trained word model, when there is one)
+each time notes are ranked; every matrix is computed on first use only.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+
+from notelink import textvec
+from notelink.links import Resolver
+from notelink.notes import NoteRecord
+
+TITLE_WEIGHT = 3  # in a note's word-vector mean, its title and alias words count this many times
+MAX_PHRASE = 8  # longest title or alias (in words) looked for as an unlinked mention
+
+
+def vector_counts(rec: NoteRecord, minus: dict[str, int] | None = None) -> Counter[str]:
+    """The words a note's vectors are made of: its prose, plus its title and aliases.
+
+    ``minus`` takes words out (a link's own text, when that link is a training example)."""
+    c = Counter(rec.terms)
+    c.update(rec.title_terms)
+    if minus:
+        c.subtract(minus)
+        c = Counter({w: n for w, n in c.items() if n > 0})
+    return c
+
+
+class VaultIndex:
+    def __init__(self, records: dict[str, NoteRecord], model: Any = None, seed: int = 0) -> None:
+        self.order = sorted(records)
+        self.pos = {rel: i for i, rel in enumerate(self.order)}
+        self.records = [records[rel] for rel in self.order]
+        self.model = model
+        self.seed = seed
+        self.resolver = Resolver(self.order)
+
+    def __len__(self) -> int:
+        return len(self.order)
+
+    # --- text ------------------------------------------------------------------
+    @cached_property
+    def vocab(self) -> dict[str, int]:
+        return textvec.build_vocab([vector_counts(r) for r in self.records])
+
+    @cached_property
+    def idf(self) -> np.ndarray:
+        return textvec.idf_weights(textvec.counts_matrix([vector_counts(r) for r in self.records], self.vocab))
+
+    def tfidf_of(self, counts: list[dict[str, int]]) -> sparse.csr_matrix:
+        return textvec.tfidf(textvec.counts_matrix(counts, self.vocab), self.idf)
+
+    @cached_property
+    def tfidf(self) -> sparse.csr_matrix:
+        return self.tfidf_of([vector_counts(r) for r in self.records])
+
+    @cached_property
+    def lsa_projection(self) -> np.ndarray:
+        n, v = self.tfidf.shape
+        return textvec.lsa(self.tfidf, textvec.lsa_rank(n, v))[1]
+
+    def lsa_of(self, x: sparse.csr_matrix) -> np.ndarray:
+        return textvec.unit_rows(np.asarray(x @ self.lsa_projection))
+
+    @cached_property
+    def lsa(self) -> np.ndarray:
+        return self.lsa_of(self.tfidf)
+
+    def semantic_of(self, counts: list[dict[str, int]]) -> np.ndarray:
+        """Unit word-vector means (SIF) of notes given as word counts."""
+        weighted = [Counter(c) for c in counts]
+        return self.model.embed_counts(weighted)
+
+    @cached_property
+    def semantic(self) -> np.ndarray | None:
+        if self.model is None:
+            return None
+        return self.semantic_of([self.semantic_counts(r) for r in self.records])
+
+    @staticmethod
+    def semantic_counts(rec: NoteRecord, minus: dict[str, int] | None = None) -> Counter[str]:
+        c = vector_counts(rec, minus)
+        for w, n in rec.title_terms.items():
+            c[w] += (TITLE_WEIGHT - 1) * n
+        return c
+
+    # --- links -----------------------------------------------------------------
+    def targets(self, i: int) -> dict[int, list[str]]:
+        """Notes that note i links to (not embeds), with the raw targets that name each."""
+        rel = self.order[i]
+        out: dict[int, list[str]] = {}
+        for raw, _ in self.records[i].edges:
+            j = self.pos.get(self.resolver.resolve(raw, rel) or "")
+            if j is not None and j != i:
+                out.setdefault(j, []).append(raw)
+        return out
+
+    @cached_property
+    def out_links(self) -> list[dict[int, list[str]]]:
+        return [self.targets(i) for i in range(len(self))]
+
+    @cached_property
+    def adjacency(self) -> sparse.csr_matrix:
+        """A[i, j] = 1 when note i links to note j."""
+        rows = [i for i, out in enumerate(self.out_links) for _ in out]
+        cols = [j for out in self.out_links for j in out]
+        n = len(self)
+        return sparse.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=(n, n))
+
+    @cached_property
+    def adjacency_t(self) -> sparse.csr_matrix:
+        return sparse.csr_matrix(self.adjacency.T)
+
+    @cached_property
+    def undirected(self) -> sparse.csr_matrix:
+        u = (self.adjacency + self.adjacency_t).tocsr()
+        u.data[:] = 1
+        return u
+
+    @cached_property
+    def inv_log_degree(self) -> np.ndarray:
+        deg = np.asarray(self.undirected.sum(axis=1)).ravel()
+        return (1 / np.log(np.maximum(deg, 2))).astype(np.float32)
+
+    def link_text(self, i: int, j: int) -> dict[str, int]:
+        """Word counts of the text of note i's links to note j."""
+        raws = set(self.out_links[i].get(j, []))
+        c: Counter[str] = Counter()
+        for raw, words in self.records[i].edges:
+            if raw in raws:
+                c.update(words)
+        return dict(c)
+
+    # --- unlinked mentions --------------------------------------------------------
+    @cached_property
+    def phrases(self) -> dict[str, list[tuple[tuple[str, ...], int, float]]]:
+        """First word → (phrase, note, weight) for every note title and alias."""
+        from notelink.vocab import tokenize
+
+        idf = {w: float(self.idf[i]) for w, i in self.vocab.items()}
+        out: dict[str, list[tuple[tuple[str, ...], int, float]]] = {}
+        for j, rec in enumerate(self.records):
+            names = {tuple(tokenize(name)) for name in [rec.title, *rec.aliases, _stem(self.order[j])]}
+            for words in names:
+                if 0 < len(words) <= MAX_PHRASE:
+                    weight = sum(idf.get(w, math.log(len(self) + 1) + 1) for w in words)
+                    out.setdefault(words[0], []).append((words, j, weight))
+        return out
+
+    @cached_property
+    def mentions(self) -> sparse.csr_matrix:
+        """M[i, j] = weight (idf sum) of the longest title or alias of note j that note i's
+        text outside links contains as whole words; 0 when it has none."""
+        rows, cols, vals = [], [], []
+        for i, rec in enumerate(self.records):
+            words = rec.plain.split()
+            best: dict[int, float] = {}
+            for k, w in enumerate(words):
+                for phrase, j, weight in self.phrases.get(w, ()):
+                    if j != i and tuple(words[k : k + len(phrase)]) == phrase and weight > best.get(j, 0):
+                        best[j] = weight
+            for j, weight in sorted(best.items()):
+                rows.append(i)
+                cols.append(j)
+                vals.append(weight)
+        n = len(self)
+        return sparse.csr_matrix((np.array(vals, np.float32), (rows, cols)), shape=(n, n))
+
+    @cached_property
+    def mentions_t(self) -> sparse.csr_matrix:
+        return sparse.csr_matrix(self.mentions.T)
+
+    # --- tags and folders ---------------------------------------------------------------
+    @cached_property
+    def tags(self) -> sparse.csr_matrix:
+        names = sorted({t.casefold() for r in self.records for t in r.tags})
+        col = {t: k for k, t in enumerate(names)}
+        rows = [i for i, r in enumerate(self.records) for _ in {t.casefold() for t in r.tags}]
+        cols = [col[t] for r in self.records for t in sorted({t.casefold() for t in r.tags})]
+        return sparse.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=(len(self), len(names)))
+
+    @cached_property
+    def folders(self) -> np.ndarray:
+        names = [rel.rsplit("/", 1)[0] if "/" in rel else "" for rel in self.order]
+        ids = {f: k for k, f in enumerate(sorted(set(names)))}
+        return np.array([ids[f] for f in names], np.int64)
+
+
+def _stem(rel: str) -> str:
+    name = rel.rsplit("/", 1)[-1]
+    return name[:-3] if name.lower().endswith(".md") else name

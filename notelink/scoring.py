@@ -1,0 +1,187 @@
+"""Every way notelink can rank notes, behind one interface (``--method``).
+
+========= ==================================================================
+hybrid    default: all signals of :mod:`notelink.signals`, weighted by a model
+          fitted on the vault's own links (:mod:`notelink.hybrid`)
+sgns      word2vec skip-gram word vectors trained on the vault, SIF note means
+softmax   the seed note's embedding + linear model over the vocabulary, SIF means
+glove     GloVe vectors fitted to the vault's co-occurrence counts, SIF means
+tfidf     sparse TF-IDF vectors, sublinear tf
+lsa       truncated SVD of TF-IDF (rank from the vault's size)
+randproj  Gaussian random projection of TF-IDF (dimension from the JL bound)
+========= ==================================================================
+
+All rank by cosine similarity except ``hybrid``, which ranks by the fitted model's
+score (a probability-like number in 0..1).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from notelink import hybrid, textvec
+from notelink.index import VaultIndex
+from notelink.rank import best_of, shared_terms, top_k_by
+from notelink.signals import FEATURES, candidates, pair_features
+
+WORD_METHODS = ("sgns", "softmax", "glove")
+METHODS = ("hybrid", *WORD_METHODS, "tfidf", "lsa", "randproj")
+JL_EPS = 0.3
+COMMON_WORD_SHARE = 0.25  # words in more than this share of notes are never a reason
+
+
+def word_method(method: str) -> str | None:
+    """The word-embedding method a note method needs trained, if any."""
+    if method in WORD_METHODS:
+        return method
+    return "sgns" if method == "hybrid" else None
+
+
+class Scorer:
+    default_min_score = 0.35
+
+    def __init__(self, index: VaultIndex) -> None:
+        self.index = index
+
+    def score_rows(self, rows: list[int]) -> np.ndarray:
+        raise NotImplementedError
+
+    def rank(self, rows: list[int], k: int, exclude: list[set[int]], min_score: float) -> list[list[tuple[int, float]]]:
+        return top_k_by(self.score_rows, len(self.index), k, exclude, min_score, rows)
+
+    def reasons(self, a: int, b: int) -> list[str]:
+        words = self.shared_words(a, b)
+        return [f"shared: {', '.join(words)}"] if words else []
+
+    def shared_words(self, a: int, b: int, n: int = 3) -> list[str]:
+        idx = self.index
+        ta, tb = idx.records[a].terms, idx.records[b].terms
+        limit = COMMON_WORD_SHARE * len(idx)
+        idf = {w: float(idx.idf[idx.vocab[w]]) for w in ta.keys() & tb.keys() if w in idx.vocab}
+        df_ok = {w: v for w, v in idf.items() if len(idx) < 10 or _df(len(idx), v) <= limit}
+        return shared_terms({w: ta[w] for w in df_ok}, tb, df_ok, n)
+
+
+def _df(n: int, idf: float) -> float:
+    """Invert the smoothed idf back to a document frequency."""
+    return (1 + n) / math.exp(idf - 1) - 1
+
+
+class CosineScorer(Scorer):
+    def __init__(self, index: VaultIndex, matrix: Any, min_score: float = 0.35) -> None:
+        super().__init__(index)
+        self.matrix = matrix
+        self.default_min_score = min_score
+
+    def score_rows(self, rows: list[int]) -> np.ndarray:
+        s = self.matrix[rows] @ self.matrix.T
+        return s.toarray() if hasattr(s, "toarray") else np.asarray(s)
+
+
+class HybridScorer(Scorer):
+    default_min_score = 0.5
+
+    def __init__(self, index: VaultIndex, seed: int = 0) -> None:
+        super().__init__(index)
+        self.model = hybrid.fit(index, seed)
+
+    def score_rows(self, rows: list[int]) -> np.ndarray:
+        n = len(self.index)
+        out = np.full((len(rows), n), -1.0, np.float64)
+        for r, i in enumerate(rows):
+            cand = candidates(self.index, i)
+            x = pair_features(self.index, np.full(len(cand), i), cand)
+            out[r, cand] = self.model.scores(x)
+            # Notes outside the candidates follow, in TF-IDF order, below every candidate.
+            rest = np.setdiff1d(np.arange(n), np.append(cand, i))
+            if len(rest):
+                tf = np.asarray((self.index.tfidf[i] @ self.index.tfidf[rest].T).toarray()).ravel()
+                out[r, rest] = -1.0 + 0.5 * tf
+        return out
+
+    def rank(self, rows: list[int], k: int, exclude: list[set[int]], min_score: float) -> list[list[tuple[int, float]]]:
+        out = []
+        for i in rows:
+            out.append(best_of(self.score_rows([i])[0], k, exclude[i] | {i}, min_score))
+        return out
+
+    def reasons(self, a: int, b: int) -> list[str]:
+        idx = self.index
+        x = pair_features(idx, np.array([a]), np.array([b]))[0]
+        contrib = self.model.contributions(x)
+        said: list[str] = []
+        text_said = False
+        for f in np.argsort(-contrib, kind="stable"):
+            if contrib[f] <= 0 or len(said) == 2:
+                break
+            name = FEATURES[f]
+            if name in ("tfidf", "lsa", "semantic"):
+                if not text_said:
+                    text_said = True
+                    said += super().reasons(a, b)
+            elif (reason := self._graph_reason(name, a, b, x[f])) is not None:
+                said.append(reason)
+        return said or super().reasons(a, b)
+
+    def _graph_reason(self, name: str, a: int, b: int, value: float) -> str | None:
+        idx = self.index
+        link = idx.resolver.link_text
+        if value <= 0:
+            return None
+        if name == "mention":
+            return f'mentions "{self._mentioned_name(a, b)}"'
+        if name == "mentioned":
+            return "mentions this note"
+        if name == "backlink":
+            return "links here"
+        if name in ("coupled", "adamic"):
+            common = sorted(set(idx.out_links[a]) & set(idx.out_links[b]))
+            if common:
+                return f"both link to {link(idx.order[common[0]])}"
+            common = sorted(set(idx.undirected[a].indices) & set(idx.undirected[b].indices))
+            return f"both connected to {link(idx.order[common[0]])}" if common else None
+        if name == "cocited":
+            common = sorted(set(idx.adjacency_t[a].indices) & set(idx.adjacency_t[b].indices))
+            return f"both linked from {link(idx.order[common[0]])}" if common else None
+        if name == "twohop":
+            via = sorted(set(idx.out_links[a]) & set(idx.adjacency_t[b].indices))
+            return f"via {link(idx.order[via[0]])}" if via else None
+        if name == "tags":
+            shared = sorted({t.casefold() for t in idx.records[a].tags} & {t.casefold() for t in idx.records[b].tags})
+            return " ".join(f"#{t}" for t in shared[:3]) if shared else None
+        if name == "folder":
+            return None
+        return None
+
+    def _mentioned_name(self, a: int, b: int) -> str:
+        from notelink.vocab import tokenize
+
+        idx = self.index
+        rec = idx.records[b]
+        text = f" {idx.records[a].plain} "
+        for name in sorted([rec.title, *rec.aliases], key=len, reverse=True):
+            words = tokenize(name)
+            if words and f" {' '.join(words)} " in text:
+                return name
+        return rec.title
+
+
+def make_scorer(method: str, index: VaultIndex, seed: int = 0) -> Scorer:
+    if method == "hybrid":
+        return HybridScorer(index, seed)
+    if method in WORD_METHODS:
+        if index.semantic is None:
+            raise ValueError(f"method {method!r} needs a trained model")
+        return CosineScorer(index, index.semantic, 0.35)
+    if method == "tfidf":
+        return CosineScorer(index, index.tfidf, 0.1)
+    if method == "lsa":
+        return CosineScorer(index, index.lsa, 0.3)
+    if method == "randproj":
+        dim = min(textvec.jl_dimension(len(index), JL_EPS), max(1, index.tfidf.shape[1]))
+        proj = textvec.unit_rows(textvec.random_projection(index.tfidf, dim, seed))
+        return CosineScorer(index, proj, 0.1)
+    raise ValueError(f"unknown method {method!r}; known: {', '.join(METHODS)}")

@@ -1,0 +1,121 @@
+"""Pair features: the independent reasons two notes may belong together.
+
+For a pair (a, b) — "should note a link to note b?" — :func:`pair_features` gives:
+
+========== =================================================================
+tfidf      cosine of TF-IDF vectors (shared distinctive words)
+lsa        cosine of LSA vectors (shared topics, even without shared words)
+semantic   cosine of word-vector means trained on the vault (0 without a model)
+mention    a's text outside links contains b's title or an alias (idf weight)
+mentioned  b's text contains a's title or an alias
+backlink   b links to a
+cocited    log(1 + notes that link to both)
+coupled    log(1 + notes both link to)
+adamic     Adamic–Adar over the undirected link graph
+twohop     log(1 + paths a → c → b)
+tags       Jaccard overlap of tags
+folder     same folder
+========== =================================================================
+
+``text_rows`` replaces a's text vectors, so a training pair can be scored without the
+very link that makes it positive (see :mod:`notelink.hybrid`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+
+from notelink.index import VaultIndex
+
+FEATURES = [
+    "tfidf",
+    "lsa",
+    "semantic",
+    "mention",
+    "mentioned",
+    "backlink",
+    "cocited",
+    "coupled",
+    "adamic",
+    "twohop",
+    "tags",
+    "folder",
+]
+
+
+@dataclass
+class TextRows:
+    """Text vectors standing in for the a-side of each pair."""
+
+    tfidf: sparse.csr_matrix
+    lsa: np.ndarray
+    semantic: np.ndarray | None
+
+
+def _rowdot(x: sparse.csr_matrix, y: sparse.csr_matrix) -> np.ndarray:
+    return np.asarray(x.multiply(y).sum(axis=1), dtype=np.float32).ravel()
+
+
+def _gather(m: sparse.csr_matrix, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.asarray(m[a, b], dtype=np.float32).ravel()
+
+
+def pair_features(index: VaultIndex, a: np.ndarray, b: np.ndarray, text_rows: TextRows | None = None) -> np.ndarray:
+    """Feature matrix, one row per pair (a[k], b[k]), columns as in :data:`FEATURES`."""
+    a = np.asarray(a, np.int64)
+    b = np.asarray(b, np.int64)
+    out = np.zeros((len(a), len(FEATURES)), np.float32)
+    if len(a) == 0:
+        return out
+    col = {name: k for k, name in enumerate(FEATURES)}
+    ta = text_rows.tfidf if text_rows is not None else index.tfidf[a]
+    out[:, col["tfidf"]] = _rowdot(ta, index.tfidf[b])
+    la = text_rows.lsa if text_rows is not None else index.lsa[a]
+    out[:, col["lsa"]] = (la * index.lsa[b]).sum(1)
+    if index.semantic is not None:
+        sa = text_rows.semantic if text_rows is not None else index.semantic[a]
+        out[:, col["semantic"]] = (sa * index.semantic[b]).sum(1)
+    out[:, col["mention"]] = _gather(index.mentions, a, b)
+    out[:, col["mentioned"]] = _gather(index.mentions, b, a)
+    adj, adj_t, und = index.adjacency, index.adjacency_t, index.undirected
+    out[:, col["backlink"]] = _gather(adj, b, a)
+    out[:, col["cocited"]] = np.log1p(_rowdot(adj_t[a], adj_t[b]))
+    out[:, col["coupled"]] = np.log1p(_rowdot(adj[a], adj[b]))
+    weighted = sparse.csr_matrix(und[a].multiply(index.inv_log_degree[None, :]))
+    out[:, col["adamic"]] = _rowdot(weighted, und[b])
+    out[:, col["twohop"]] = np.log1p(_rowdot(adj[a], adj_t[b]))
+    tags = index.tags
+    inter = _rowdot(tags[a], tags[b])
+    sizes = np.asarray(tags.sum(axis=1), dtype=np.float32).ravel()
+    union = sizes[a] + sizes[b] - inter
+    out[:, col["tags"]] = np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
+    out[:, col["folder"]] = (index.folders[a] == index.folders[b]).astype(np.float32)
+    return out
+
+
+def candidates(index: VaultIndex, row: int, per_signal: int = 50, everyone_below: int = 400) -> np.ndarray:
+    """The notes worth scoring for ``row``: all of them in a small vault; in a large one
+    the best ``per_signal`` by each text signal plus every mention and graph neighbour."""
+    n = len(index)
+    if n <= everyone_below:
+        return np.array([j for j in range(n) if j != row], np.int64)
+    picked: set[int] = set()
+    for scores in _text_scores(index, row):
+        top = np.argpartition(-scores, min(per_signal, n - 1))[: per_signal + 1]
+        picked.update(int(j) for j in top)
+    for m in (index.mentions, index.mentions_t, index.undirected):
+        picked.update(int(j) for j in m[row].indices)
+    two = index.undirected[row] @ index.undirected
+    picked.update(int(j) for j in two.indices)
+    picked.discard(row)
+    return np.array(sorted(picked), np.int64)
+
+
+def _text_scores(index: VaultIndex, row: int) -> list[np.ndarray]:
+    out = [np.asarray((index.tfidf[row] @ index.tfidf.T).toarray(), np.float32).ravel(), index.lsa @ index.lsa[row]]
+    if index.semantic is not None:
+        out.append(index.semantic @ index.semantic[row])
+    return out

@@ -1,0 +1,110 @@
+"""The traditional note vectors: TF-IDF, LSA and random projection (numpy + scipy).
+
+>>> from collections import Counter
+>>> docs = [Counter("cat sat mat".split()), Counter("cat cat dog".split()), Counter("stars moon".split())]
+>>> vocab = build_vocab(docs)
+>>> x = tfidf(counts_matrix(docs, vocab), idf_weights(counts_matrix(docs, vocab)))
+>>> np.round((x @ x.T).toarray().astype(float), 2).tolist()
+[[1.0, 0.37, 0.0], [0.37, 1.0, 0.0], [0.0, 0.0, 1.0]]
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+from scipy import sparse
+
+
+def build_vocab(docs: Sequence[Mapping[str, int]]) -> dict[str, int]:
+    words = sorted({w for d in docs for w in d})
+    return {w: i for i, w in enumerate(words)}
+
+
+def counts_matrix(docs: Sequence[Mapping[str, int]], vocab: Mapping[str, int]) -> sparse.csr_matrix:
+    """Rows of word counts (words outside ``vocab`` dropped)."""
+    indptr, indices, data = [0], [], []
+    for d in docs:
+        items = sorted((vocab[w], c) for w, c in d.items() if w in vocab and c > 0)
+        indices += [i for i, _ in items]
+        data += [c for _, c in items]
+        indptr.append(len(indices))
+    return sparse.csr_matrix(
+        (np.array(data, np.float32), np.array(indices, np.int64), np.array(indptr, np.int64)),
+        shape=(len(docs), len(vocab)),
+    )
+
+
+def idf_weights(counts: sparse.csr_matrix) -> np.ndarray:
+    """Smoothed idf: ln((1 + N) / (1 + df)) + 1."""
+    n = counts.shape[0]
+    df = np.bincount(counts.indices, minlength=counts.shape[1])
+    return (np.log((1 + n) / (1 + df)) + 1).astype(np.float32)
+
+
+def normalize(m: sparse.csr_matrix) -> sparse.csr_matrix:
+    norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
+    norms[norms == 0] = 1
+    return sparse.csr_matrix(sparse.diags(1 / norms) @ m)
+
+
+def tfidf(counts: sparse.csr_matrix, idf: np.ndarray) -> sparse.csr_matrix:
+    """Unit rows of sublinear tf (1 + ln tf) times idf."""
+    m = counts.copy().astype(np.float32)
+    m.data = 1 + np.log(m.data)
+    return normalize(sparse.csr_matrix(m @ sparse.diags(idf)))
+
+
+def lsa_rank(n_docs: int, n_words: int, cap: int = 200) -> int:
+    """LSA's rank from the vault's size: up to ``cap``, never more than the matrix allows.
+
+    >>> lsa_rank(173, 2800), lsa_rank(5000, 40000), lsa_rank(3, 10)
+    (86, 200, 1)
+    """
+    return max(1, min(cap, n_docs // 2, n_words - 1, n_docs - 1))
+
+
+def lsa(x: sparse.csr_matrix, rank: int) -> tuple[np.ndarray, np.ndarray]:
+    """Truncated SVD of the TF-IDF matrix: (unit note vectors N×rank, projection V×rank).
+
+    A note's LSA vector is its TF-IDF row times the projection (fold-in), so changed
+    notes and queries land in the same space.
+    """
+    from scipy.sparse.linalg import svds
+
+    rank = min(rank, min(x.shape) - 1)
+    if rank < 1:
+        return np.zeros((x.shape[0], 1), np.float32), np.zeros((x.shape[1], 1), np.float32)
+    v0 = np.full(min(x.shape), 1 / math.sqrt(min(x.shape)))  # fixed start: deterministic
+    _, s, vt = svds(x.astype(np.float64), k=rank, v0=v0)
+    order = np.argsort(-s)
+    vt = vt[order]
+    # Fix each singular vector's sign so results never depend on the solver.
+    signs = np.sign(vt[np.arange(len(vt)), np.argmax(np.abs(vt), axis=1)])
+    proj = (vt * signs[:, None]).T.astype(np.float32)
+    return unit_rows(np.asarray(x @ proj)), proj
+
+
+def jl_dimension(n_points: int, eps: float) -> int:
+    """Johnson–Lindenstrauss: dimension that keeps pairwise distances within 1 ± eps.
+
+    k ≥ 4 ln n / (eps²/2 − eps³/3).
+
+    >>> jl_dimension(173, 0.3), jl_dimension(50_000, 0.3)
+    (573, 1203)
+    """
+    return math.ceil(4 * math.log(max(n_points, 2)) / (eps**2 / 2 - eps**3 / 3))
+
+
+def random_projection(x: sparse.csr_matrix, dim: int, seed: int) -> np.ndarray:
+    """Gaussian random projection to ``dim`` dimensions (entries N(0, 1/dim))."""
+    rng = np.random.default_rng(seed)
+    r = rng.standard_normal((x.shape[1], dim)).astype(np.float32) / np.float32(math.sqrt(dim))
+    return np.asarray(x @ r, dtype=np.float32)
+
+
+def unit_rows(m: np.ndarray) -> np.ndarray:
+    m = np.asarray(m, dtype=np.float32)
+    norms = np.linalg.norm(m, axis=1, keepdims=True)
+    return np.divide(m, norms, out=np.zeros_like(m), where=norms > 0)
