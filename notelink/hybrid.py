@@ -1,8 +1,8 @@
 """The default method: the signals of :mod:`notelink.signals`, weighted by what this
 vault's own links say.
 
-Every existing link a → b is a positive example; pairs without a link are negatives
-(random notes, and the notes that look most alike by TF-IDF but are not linked). A
+Every existing link a → b is a positive example; pairs without a link, drawn at
+random (all of them in a small vault), are negatives. A
 logistic regression on standardised features is fitted on every sync: Newton's
 method with an L2 penalty, no randomness beyond the seeded choice of negatives, so
 it is deterministic and takes well under a second.
@@ -26,15 +26,16 @@ from notelink.index import VaultIndex, vector_counts
 from notelink.signals import FEATURES, TextRows, pair_features
 
 MIN_LINKS = 50
-RANDOM_NEGATIVES = 10
-HARD_NEGATIVES = 10
+MENTION = FEATURES.index("mention")
+RANDOM_NEGATIVES = 200
 MAX_QUERY_ROWS = 3000
 L2 = 1.0
 
 # Used when a vault has too few links to learn from (raw feature units).
 FIXED_WEIGHTS = {
     "tfidf": 2.0, "lsa": 1.0, "semantic": 2.0, "mention": 0.4, "mentioned": 0.2, "backlink": 1.0,
-    "cocited": 0.5, "coupled": 0.5, "adamic": 0.5, "twohop": 0.3, "tags": 1.0, "folder": 0.2,
+    "cocited": 0.5, "coupled": 0.5, "adamic": 0.5, "twohop": 0.3, "tags": 1.0, "folder": 0.2, "popular": 0.2,
+    "alike": 1.0,
 }  # fmt: skip
 FIXED_BIAS = -2.5
 
@@ -47,9 +48,11 @@ class HybridModel:
     std: np.ndarray = field(default_factory=lambda: np.ones(len(FEATURES), np.float32))
     fitted: bool = False
     links: int = 0
+    mention_boost: float = 0.0  # added to the logit of pairs with an unlinked mention
 
     def logits(self, x: np.ndarray) -> np.ndarray:
-        return ((x - self.mean) / self.std) @ self.weights + self.bias
+        mentioned = (x[:, MENTION] > 0).astype(np.float64)
+        return ((x - self.mean) / self.std) @ self.weights + self.bias + self.mention_boost * mentioned
 
     def scores(self, x: np.ndarray) -> np.ndarray:
         """Probability-like scores in (0, 1)."""
@@ -57,12 +60,14 @@ class HybridModel:
 
     def contributions(self, x: np.ndarray) -> np.ndarray:
         """Each feature's share of the logit, relative to an average pair."""
-        return (x - self.mean) / self.std * self.weights
+        out = (x - self.mean) / self.std * self.weights
+        out[MENTION] += self.mention_boost * (x[MENTION] > 0)
+        return out
 
     def describe(self) -> str:
         if not self.fitted:
             return f"fixed weights (only {self.links} links, fewer than {MIN_LINKS} to learn from)"
-        return f"fitted on {self.links} links"
+        return f"fitted on {self.links} links (unlinked-mention boost {self.mention_boost:.2f})"
 
 
 def fixed() -> HybridModel:
@@ -70,7 +75,7 @@ def fixed() -> HybridModel:
 
 
 def training_pairs(index: VaultIndex, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(a, b, label) for every link, plus random and look-alike unlinked pairs."""
+    """(a, b, label) for every link, plus unlinked pairs drawn at random."""
     rng = np.random.default_rng(seed)
     n = len(index)
     rows = [i for i in range(n) if index.out_links[i]]
@@ -86,10 +91,10 @@ def training_pairs(index: VaultIndex, seed: int) -> tuple[np.ndarray, np.ndarray
         pool = np.array([j for j in range(n) if j not in linked], np.int64)
         if len(pool) == 0:
             continue
-        negs = set(rng.choice(pool, min(RANDOM_NEGATIVES, len(pool)), replace=False).tolist())
-        sims = np.asarray((index.tfidf[i] @ index.tfidf[pool].T).toarray()).ravel()
-        negs |= set(pool[np.argsort(-sims, kind="stable")[:HARD_NEGATIVES]].tolist())
-        for j in sorted(negs):
+        # Negatives drawn uniformly: choosing "hard" ones by one signal would teach the
+        # model that this signal is bad (selection bias).
+        negs = pool if len(pool) <= RANDOM_NEGATIVES else rng.choice(pool, RANDOM_NEGATIVES, replace=False)
+        for j in sorted(negs.tolist()):
             a_list.append(i)
             b_list.append(j)
             y_list.append(0)
@@ -124,7 +129,36 @@ def fit(index: VaultIndex, seed: int = 0) -> HybridModel:
     std[std < 1e-6] = 1.0
     z = (x - mean) / std
     weights, bias = _logistic(z, y)
-    return HybridModel(weights.astype(np.float32), float(bias), mean, std, fitted=True, links=links)
+    boost = mention_boost(index, a, b, y, x)
+    return HybridModel(weights.astype(np.float32), float(bias), mean, std, True, links, boost)
+
+
+def mention_boost(index: VaultIndex, a: np.ndarray, b: np.ndarray, y: np.ndarray, x: np.ndarray) -> float:
+    """How much more an unlinked mention says than the training pairs could show.
+
+    A training pair a → b is seen without its own link text, and that text is very
+    often b's title: the link *is* the mention, made into a link. So among training
+    positives a mention shows up at rate ``p_seen``, while a link not yet made shows
+    up as a mention at rate ``p_unlinked`` (the same pairs, counting link texts that
+    name b). The logit of a mentioned pair is raised by logit(p_unlinked) −
+    logit(p_seen): a correction measured on the vault, not a constant. A vault whose
+    links never spell out titles (ID links like ``[[202401011200]]``) gets none.
+    """
+    pos = np.flatnonzero(y == 1)
+    if len(pos) == 0:
+        return 0.0
+    seen = x[pos, MENTION] > 0
+    unlinked = [
+        bool(s) or index.names_in(int(b[k]), index.link_text(int(a[k]), int(b[k])))
+        for k, s in zip(pos, seen, strict=True)
+    ]
+    p_seen = float(np.clip(seen.mean(), 0.01, 0.99))
+    p_unlinked = float(np.clip(np.mean(unlinked), 0.01, 0.99))
+    return max(0.0, _logit(p_unlinked) - _logit(p_seen))
+
+
+def _logit(p: float) -> float:
+    return float(np.log(p / (1 - p)))
 
 
 def _logistic(z: np.ndarray, y: np.ndarray, iters: int = 30) -> tuple[np.ndarray, float]:

@@ -20,6 +20,7 @@ from notelink.notes import NoteRecord
 
 TITLE_WEIGHT = 3  # in a note's word-vector mean, its title and alias words count this many times
 MAX_PHRASE = 8  # longest title or alias (in words) looked for as an unlinked mention
+NEIGHBOURS = 10  # how many look-alike notes vote on what a note should link to
 
 
 def vector_counts(rec: NoteRecord, minus: dict[str, int] | None = None) -> Counter[str]:
@@ -126,6 +127,10 @@ class VaultIndex:
         return u
 
     @cached_property
+    def indegree(self) -> np.ndarray:
+        return np.asarray(self.adjacency.sum(axis=0), dtype=np.float32).ravel()
+
+    @cached_property
     def inv_log_degree(self) -> np.ndarray:
         deg = np.asarray(self.undirected.sum(axis=1)).ravel()
         return (1 / np.log(np.maximum(deg, 2))).astype(np.float32)
@@ -139,20 +144,54 @@ class VaultIndex:
                 c.update(words)
         return dict(c)
 
+    def names_in(self, j: int, words: dict[str, int]) -> bool:
+        """Whether ``words`` (counts) hold all the words of a title or alias of note j."""
+        return any(all(words.get(w, 0) >= n for w, n in Counter(phrase).items()) for phrase in self.names[j])
+
+    # --- look-alike notes -------------------------------------------------------------
+    def neighbours_of(self, x: sparse.csr_matrix, selves: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The ``NEIGHBOURS`` notes most like each row of ``x`` by TF-IDF (never the row's
+        own note, ``selves``), and their similarity as weights that sum to 1."""
+        k = min(NEIGHBOURS, len(self) - 1)
+        if k < 1:
+            return np.zeros((x.shape[0], 0), np.int64), np.zeros((x.shape[0], 0), np.float32)
+        sims = np.asarray((x @ self.tfidf.T).toarray(), np.float32)
+        sims[np.arange(len(selves)), selves] = -np.inf
+        top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+        w = np.maximum(np.take_along_axis(sims, top, axis=1), 0)
+        total = w.sum(1, keepdims=True)
+        return top, np.divide(w, total, out=np.zeros_like(w), where=total > 0)
+
+    @cached_property
+    def neighbours(self) -> tuple[np.ndarray, np.ndarray]:
+        parts = [self.neighbours_of(self.tfidf[s : s + 256], np.arange(s, min(s + 256, len(self))))
+                 for s in range(0, len(self), 256)]  # fmt: skip
+        if not parts:
+            return np.zeros((0, 0), np.int64), np.zeros((0, 0), np.float32)
+        return np.vstack([p[0] for p in parts]), np.vstack([p[1] for p in parts])
+
     # --- unlinked mentions --------------------------------------------------------
+    @cached_property
+    def names(self) -> list[list[tuple[str, ...]]]:
+        """Each note's names as word tuples: title, aliases, file name."""
+        from notelink.vocab import tokenize
+
+        out = []
+        for j, rec in enumerate(self.records):
+            found = {tuple(tokenize(n)) for n in [rec.title, *rec.aliases, _stem(self.order[j])]}
+            out.append(sorted(w for w in found if 0 < len(w) <= MAX_PHRASE))
+        return out
+
     @cached_property
     def phrases(self) -> dict[str, list[tuple[tuple[str, ...], int, float]]]:
         """First word → (phrase, note, weight) for every note title and alias."""
-        from notelink.vocab import tokenize
 
         idf = {w: float(self.idf[i]) for w, i in self.vocab.items()}
         out: dict[str, list[tuple[tuple[str, ...], int, float]]] = {}
-        for j, rec in enumerate(self.records):
-            names = {tuple(tokenize(name)) for name in [rec.title, *rec.aliases, _stem(self.order[j])]}
-            for words in names:
-                if 0 < len(words) <= MAX_PHRASE:
-                    weight = sum(idf.get(w, math.log(len(self) + 1) + 1) for w in words)
-                    out.setdefault(words[0], []).append((words, j, weight))
+        for j in range(len(self)):
+            for words in self.names[j]:
+                weight = sum(idf.get(w, math.log(len(self) + 1) + 1) for w in words)
+                out.setdefault(words[0], []).append((words, j, weight))
         return out
 
     @cached_property

@@ -15,6 +15,8 @@ adamic     Adamic–Adar over the undirected link graph
 twohop     log(1 + paths a → c → b)
 tags       Jaccard overlap of tags
 folder     same folder
+popular    log(1 + notes linking to b), the link a → b itself not counted
+alike      share of a's 10 most similar notes (TF-IDF, weighted) that link to b
 ========== =================================================================
 
 ``text_rows`` replaces a's text vectors, so a training pair can be scored without the
@@ -43,6 +45,8 @@ FEATURES = [
     "twohop",
     "tags",
     "folder",
+    "popular",
+    "alike",
 ]
 
 
@@ -93,6 +97,15 @@ def pair_features(index: VaultIndex, a: np.ndarray, b: np.ndarray, text_rows: Te
     union = sizes[a] + sizes[b] - inter
     out[:, col["tags"]] = np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
     out[:, col["folder"]] = (index.folders[a] == index.folders[b]).astype(np.float32)
+    indegree = index.indegree[b] - _gather(adj, a, b)
+    out[:, col["popular"]] = np.log1p(indegree)
+    if text_rows is not None:
+        nbr, w = index.neighbours_of(text_rows.tfidf, a)
+    else:
+        nbr, w = index.neighbours[0][a], index.neighbours[1][a]
+    if nbr.shape[1]:
+        votes = np.asarray(adj[nbr.ravel(), np.repeat(b, nbr.shape[1])], np.float32).reshape(nbr.shape)
+        out[:, col["alike"]] = (votes * w).sum(1)
     return out
 
 

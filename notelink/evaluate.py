@@ -1,0 +1,215 @@
+"""Suggestion quality by the held-out-links protocol (``shared/benchmarks/PROTOCOL.md``).
+
+A vault's own links are the ground truth. For every note with n ≥ 2 distinct link
+targets, k = round-half-up(0.3·n) of them are hidden (``random.Random(13).sample`` over
+the sorted targets, one generator for the vault, notes in sorted path order), the
+vault is rebuilt in a temporary folder without those links, notelink ranks every
+other note for each query note, and the hidden targets should come back.
+
+* Protocol A: each occurrence of a hidden link becomes its display text (alias, else
+  the target's name) — the words stay, the link is gone.
+* Protocol A2: each occurrence is deleted, text and all.
+
+Links are non-embed wikilinks outside code (``[[T]]``, ``[[T|a]]``, ``[[T#h]]``, the
+table form ``[[T\\|a]]``) to an existing other note, resolved as Obsidian does.
+
+>>> occurrences("See [[A|x]], `[[B]]`, ![[C]] and [[D#h]].\\n```\\n[[E]]\\n```\\n")
+[(4, 11, 'A', 'x'), (33, 40, 'D', None)]
+>>> ndcg_at([1, 0, 1], 2, 10) == (1 + 1 / 2) / (1 + 1 / math.log2(3))
+True
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import re
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from notelink.links import Resolver
+from notelink.parse import _frontmatter, _markdown
+from notelink.vault import Config, load_config, scan
+
+SPLIT_SEED = 13
+HOLD_OUT = 0.3
+BOOTSTRAP = 2000
+_WIKI = re.compile(r"(!?)\[\[([^\[\]\n]+?)\]\]")
+_CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")
+
+
+def occurrences(text: str) -> list[tuple[int, int, str, str | None]]:
+    """(start, end, target, alias) of every non-embed wikilink outside code and frontmatter."""
+    body_start = 0
+    try:
+        body = _frontmatter(text.removeprefix("\ufeff"))[1]
+    except ValueError:
+        body = text
+    if body != text.removeprefix("\ufeff"):
+        # Skip the frontmatter block: everything up to the line after the closing ---.
+        m = re.match(r"\ufeff?-{3,}[ \t]*\r?\n.*?^-{3,}[ \t]*(?:\r?\n|$)", text, re.S | re.M)
+        body_start = m.end() if m else 0
+    body = text[body_start:]
+    lines = body.splitlines(keepends=True)
+    code_lines: set[int] = set()
+    for token in _markdown().parse(body):
+        if token.type in ("fence", "code_block", "html_block") and token.map:
+            code_lines.update(range(token.map[0], token.map[1]))
+    out = []
+    offset = body_start
+    for no, line in enumerate(lines):
+        if no not in code_lines:
+            spans = [m.span() for m in _CODE_SPAN.finditer(line)]
+            for m in _WIKI.finditer(line):
+                if m.group(1) or any(s <= m.start() < e for s, e in spans):
+                    continue
+                inner = m.group(2).replace("\\|", "|")
+                target, _, alias = inner.partition("|")
+                target = target.split("#", 1)[0].strip()
+                if target:
+                    out.append((offset + m.start(), offset + m.end(), target, alias.strip() or None))
+        offset += len(line)
+    return out
+
+
+def link_targets(text: str, rel: str, resolver: Resolver) -> dict[str, list[tuple[int, int, str]]]:
+    """Resolved target note → [(start, end, display text)] of its occurrences in ``text``."""
+    out: dict[str, list[tuple[int, int, str]]] = {}
+    for start, end, target, alias in occurrences(text):
+        note = resolver.resolve(target, rel)
+        if note is None or note == rel:
+            continue
+        shown = alias or target.rsplit("/", 1)[-1].removesuffix(".md")
+        out.setdefault(note, []).append((start, end, shown))
+    return out
+
+
+@dataclass
+class Split:
+    queries: dict[str, set[str]]  # query note → its held-out targets
+    texts: dict[str, str]  # the modified texts of query notes
+    remaining: dict[str, set[str]]  # query note → the targets it still links to
+
+    @property
+    def held_out(self) -> int:
+        return sum(len(h) for h in self.queries.values())
+
+
+def make_split(root: Path, protocol: str, config: Config | None = None) -> Split:
+    files, _ = scan(root, config or load_config(root))
+    rels = [f.rel for f in files]
+    resolver = Resolver(rels)
+    rng = random.Random(SPLIT_SEED)
+    split = Split({}, {}, {})
+    for f in files:
+        try:
+            text = f.path.read_bytes().decode("utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        targets = link_targets(text, f.rel, resolver)
+        if len(targets) < 2:
+            continue
+        k = max(1, int(HOLD_OUT * len(targets) + 0.5))
+        held = set(rng.sample(sorted(targets), k))
+        edits = sorted((s, e, shown) for t in held for s, e, shown in targets[t])
+        pieces, last = [], 0
+        for s, e, shown in edits:
+            pieces += [text[last:s], "" if protocol == "A2" else shown]
+            last = e
+        new_text = "".join(pieces) + text[last:]
+        split.queries[f.rel] = held
+        split.texts[f.rel] = new_text
+        split.remaining[f.rel] = set(link_targets(new_text, f.rel, resolver))
+    return split
+
+
+def ndcg_at(hits: list[int], n_relevant: int, k: int = 10) -> float:
+    dcg = sum(h / math.log2(i + 2) for i, h in enumerate(hits[:k]))
+    ideal = sum(1 / math.log2(i + 2) for i in range(min(n_relevant, k)))
+    return dcg / ideal if ideal else 0.0
+
+
+@dataclass
+class Result:
+    method: str
+    protocol: str
+    queries: int
+    held_out: int
+    recall5: float
+    recall10: float
+    mrr: float
+    ndcg10: float
+    ndcg10_ci: tuple[float, float]
+    seconds: float
+    per_query: list[float] = field(default_factory=list, repr=False)
+    note: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "method": self.method, "protocol": self.protocol, "queries": self.queries, "held_out": self.held_out,
+            "recall@5": round(self.recall5, 4), "recall@10": round(self.recall10, 4), "mrr": round(self.mrr, 4),
+            "ndcg@10": round(self.ndcg10, 4), "ndcg@10_ci95": [round(x, 4) for x in self.ndcg10_ci],
+            "seconds": round(self.seconds, 1), **({"note": self.note} if self.note else {}),
+        }  # fmt: skip
+
+
+def bootstrap_ci(values: list[float], seed: int = SPLIT_SEED, n: int = BOOTSTRAP) -> tuple[float, float]:
+    if not values:
+        return (0.0, 0.0)
+    rng = np.random.default_rng(seed)
+    arr = np.asarray(values)
+    means = arr[rng.integers(0, len(arr), size=(n, len(arr)))].mean(axis=1)
+    return float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))
+
+
+def score(method: str, protocol: str, ranked: dict[str, list[str]], split: Split, seconds: float) -> Result:
+    r5, r10, mrr, nd = [], [], [], []
+    for q, held in split.queries.items():
+        order = [r for r in ranked.get(q, []) if r != q and r not in split.remaining[q]]
+        hits = [1 if r in held else 0 for r in order]
+        r5.append(sum(hits[:5]) / len(held))
+        r10.append(sum(hits[:10]) / len(held))
+        first = next((i for i, h in enumerate(hits) if h), None)
+        mrr.append(0.0 if first is None else 1 / (first + 1))
+        nd.append(ndcg_at(hits, len(held)))
+    n = max(len(nd), 1)
+    return Result(method, protocol, len(split.queries), split.held_out, sum(r5) / n, sum(r10) / n, sum(mrr) / n,
+                  sum(nd) / n, bootstrap_ci(nd), seconds, nd)  # fmt: skip
+
+
+def evaluate(root: Path, methods: list[str], protocol: str = "A", seed: int = 0, dim: int = 100) -> list[Result]:
+    """Run the protocol for each method on a temporary copy of the vault (never on it)."""
+    from notelink.pipeline import Engine, Options
+
+    split = make_split(root, protocol)
+    results = []
+    with tempfile.TemporaryDirectory(prefix="notelink-eval-") as tmp:
+        copy = Path(tmp) / "vault"
+        shutil.copytree(root, copy, symlinks=True, ignore=shutil.ignore_patterns(".git", ".trash"))
+        for rel, text in split.texts.items():
+            (copy / rel).write_bytes(text.encode("utf-8"))
+        for method in methods:
+            start = time.perf_counter()
+            engine = Engine(copy, Options(method=method, seed=seed, dim=dim), cache_dir=str(Path(tmp) / method))
+            try:
+                engine.refresh()
+                index = engine.index()
+                scorer = engine.scorer()
+            except ValueError as e:  # a method that refuses this vault
+                results.append(Result(method, protocol, len(split.queries), split.held_out, 0, 0, 0, 0, (0, 0),
+                                      time.perf_counter() - start, note=str(e)))  # fmt: skip
+                continue
+            rows = [index.pos[q] for q in split.queries if q in index.pos]
+            exclude = [set() for _ in index.order]
+            ranked_rows = scorer.rank(rows, len(index), exclude, -math.inf)
+            ranked = {
+                index.order[i]: [index.order[j] for j, _ in row] for i, row in zip(rows, ranked_rows, strict=True)
+            }
+            results.append(score(method, protocol, ranked, split, time.perf_counter() - start))
+    return results
