@@ -17,6 +17,7 @@ from typing import Any
 
 import click
 
+METHOD_CHOICES = ("hybrid", "sgns", "softmax", "glove", "tfidf", "lsa", "randproj")  # notelink.scoring.METHODS
 EXIT_SKIPPED = 1
 EXIT_USAGE = 2
 
@@ -48,6 +49,15 @@ def common(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def method_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--method",
+        type=click.Choice(METHOD_CHOICES),
+        default=None,
+        help="How notes are ranked (default: the last sync's, 'hybrid' at first).",
+    )(func)
+
+
 def _engine(vault: str, cache_dir: str | None, quiet: bool, **options: Any) -> Any:
     from notelink.pipeline import Engine, Options
     from notelink.progress import Progress
@@ -72,15 +82,23 @@ def main() -> None:
 @click.option("--dry-run", is_flag=True, help="Write nothing; list the notes that would change.")
 @click.option("--seed", type=int, default=None, help="Random seed for training (default: the last sync's, 0 at first).")
 @click.option("--retrain", is_flag=True, help="Retrain the model even if it is current.")
+@method_option
 @common
 def sync(
-    vault: str, top_k: int | None, dry_run: bool, seed: int, retrain: bool, cache_dir: str | None, quiet: bool
+    vault: str,
+    top_k: int | None,
+    dry_run: bool,
+    seed: int | None,
+    retrain: bool,
+    method: str | None,
+    cache_dir: str | None,
+    quiet: bool,
 ) -> None:
     """Write an 'Additional Connections' section of related notes into every note."""
     from notelink.pipeline import sync as run_sync
 
     start = time.perf_counter()
-    engine = _engine(vault, cache_dir, quiet, top_k=top_k, seed=seed, retrain=retrain)
+    engine = _engine(vault, cache_dir, quiet, top_k=top_k, seed=seed, retrain=retrain, method=method)
     report, changes = run_sync(engine, dry_run=dry_run)
     _report_problems(report, quiet)
     if dry_run:
@@ -142,10 +160,13 @@ def query(func: Callable[..., Any]) -> Callable[..., Any]:
 
 @main.command()
 @click.argument("note")
+@method_option
 @query
-def related(note: str, vault: str, limit: int, as_json: bool, cache_dir: str | None, quiet: bool) -> None:
+def related(
+    note: str, vault: str, limit: int, as_json: bool, method: str | None, cache_dir: str | None, quiet: bool
+) -> None:
     """Notes related to NOTE (a path, or a title), best first."""
-    engine = _engine(vault, cache_dir, quiet)
+    engine = _engine(vault, cache_dir, quiet, method=method)
     engine.refresh()
     rel = _find_note(engine, note)
     ranked = engine.ranking([rel], k=limit, min_score=-1.0).get(rel, [])
@@ -264,3 +285,40 @@ def _age(seconds: int) -> str:
 
 if __name__ == "__main__":  # pragma: no cover
     main(prog_name=os.path.basename(sys.argv[0]))
+
+
+@main.command()
+@click.argument("vault", type=click.Path())
+@click.option("--method", "methods", multiple=True, type=click.Choice(METHOD_CHOICES),
+              help="A method to measure (repeat for several; default: all).")  # fmt: skip
+@click.option("--protocol", type=click.Choice(["A", "A2"]), default="A", show_default=True,
+              help="A: a hidden link's text stays as plain words; A2: it is deleted too.")  # fmt: skip
+@click.option("--seed", type=int, default=0, show_default=True, help="Training seed.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@common
+def evaluate(
+    vault: str, methods: tuple[str, ...], protocol: str, seed: int, as_json: bool, cache_dir: str | None, quiet: bool
+) -> None:
+    """Measure suggestion quality on VAULT by hiding 30% of each note's links and
+    counting how many come back (on a temporary copy; the vault is never touched)."""
+    from notelink.evaluate import evaluate as run
+    from notelink.vault import VaultError
+
+    root = Path(vault)
+    if not root.is_dir():
+        raise VaultError(f"{root}: vault folder does not exist")
+    results = run(root, list(methods) or list(METHOD_CHOICES), protocol, seed)
+    if as_json:
+        click.echo(json.dumps([r.as_dict() for r in results], ensure_ascii=False, indent=2))
+        return
+    if results:
+        r0 = results[0]
+        click.echo(f"protocol {protocol}: {r0.queries} query notes, {r0.held_out} held-out links")
+    click.echo(f"{'method':<10} {'R@5':>6} {'R@10':>6} {'MRR':>6} {'nDCG@10':>8}  {'95% CI':<15} {'time':>6}")
+    for r in results:
+        if r.note:
+            click.echo(f"{r.method:<10} {r.note}")
+            continue
+        ci = f"[{r.ndcg10_ci[0]:.3f}, {r.ndcg10_ci[1]:.3f}]"
+        figures = f"{r.recall5:6.3f} {r.recall10:6.3f} {r.mrr:6.3f} {r.ndcg10:8.3f}"
+        click.echo(f"{r.method:<10} {figures}  {ci:<15} {r.seconds:5.1f}s")

@@ -22,9 +22,9 @@ from notelink.decisions import DECISIONS_PATH, Decisions
 from notelink.links import Resolver
 from notelink.notes import LoadedNote, NoteProblem, NoteRecord, load_note, sha
 from notelink.progress import Progress
-from notelink.scoring import Scorer, make_scorer, word_method
+from notelink.scoring import METHODS, Scorer, make_scorer, word_method
 from notelink.store import Store, vault_cache
-from notelink.vault import Config, NoteFile, load_config, scan
+from notelink.vault import Config, NoteFile, VaultError, load_config, scan
 from notelink.writer import Conflict, WriteError, remove_stale_temps, replace_note
 
 RETRAIN_FRACTION = 0.2
@@ -36,7 +36,7 @@ class Options:
     top_k: int | None = None
     min_score: float | None = None
     seed: int | None = None  # None: the seed of the last sync (0 at first)
-    method: str = "hybrid"
+    method: str | None = None  # None: the method of the last sync ("hybrid" at first)
     dim: int = 100
     min_count: int = 2
     retrain: bool = False
@@ -99,6 +99,14 @@ class Engine:
         return self.options.min_score if self.options.min_score is not None else self.config.min_score
 
     @property
+    def method(self) -> str:
+        if self.options.method is not None:
+            if self.options.method not in METHODS:
+                raise VaultError(f"unknown method {self.options.method!r}; known: {', '.join(METHODS)}")
+            return self.options.method
+        return str(self._state.get("settings", {}).get("method", "hybrid"))
+
+    @property
     def seed(self) -> int:
         if self.options.seed is not None:
             return self.options.seed
@@ -107,7 +115,7 @@ class Engine:
     def model_params(self) -> dict[str, Any] | None:
         """What the word model is trained with, or None when the method needs none."""
         o = self.options
-        method = word_method(o.method)
+        method = word_method(self.method)
         if method is None:
             return None
         return {"method": method, "dim": o.dim, "seed": self.seed, "min_count": o.min_count}
@@ -115,7 +123,7 @@ class Engine:
     def _settings(self) -> dict[str, Any]:
         return {
             "model": self.model_params(),
-            "method": self.options.method,
+            "method": self.method,
             "seed": self.seed,
             "top_k": self.top_k,
             "min_score": self.min_score,
@@ -269,7 +277,7 @@ class Engine:
 
     def scorer(self) -> Scorer:
         if self._scorer is None or self._scorer.index is not self.index():
-            self._scorer = make_scorer(self.options.method, self.index(), self.seed)
+            self._scorer = make_scorer(self.method, self.index(), self.seed)
         return self._scorer
 
     def exclusions(self, rel: str) -> set[str]:
