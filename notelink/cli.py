@@ -322,3 +322,29 @@ def evaluate(
         ci = f"[{r.ndcg10_ci[0]:.3f}, {r.ndcg10_ci[1]:.3f}]"
         figures = f"{r.recall5:6.3f} {r.recall10:6.3f} {r.mrr:6.3f} {r.ndcg10:8.3f}"
         click.echo(f"{r.method:<10} {figures}  {ci:<15} {r.seconds:5.1f}s")
+
+
+@main.command()
+@click.argument("query_text", metavar="QUERY")
+@query
+def search(query_text: str, vault: str, limit: int, as_json: bool, cache_dir: str | None, quiet: bool) -> None:
+    """Notes ranked for a free-text QUERY, by meaning and by words, with a snippet."""
+    from notelink import section
+    from notelink.search import search as run
+    from notelink.search import snippet
+
+    engine = _engine(vault, cache_dir, quiet)
+    engine.refresh()
+    rows = []
+    for hit in run(engine.index(), query_text, limit):
+        try:
+            text = section.remove((engine.root / hit.rel).read_bytes().decode("utf-8", errors="replace"))
+        except OSError:
+            text = ""
+        rows.append({"note": hit.rel, "title": hit.title, "score": round(hit.score, 4),
+                     "snippet": snippet(text, query_text)})  # fmt: skip
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        click.echo(f"{row['score']:.3f}  {row['title']}  ({row['note']})\n       {row['snippet']}")
