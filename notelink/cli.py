@@ -50,6 +50,11 @@ def common(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def method_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--method, --dims and --binary: how notes are ranked."""
+    func = click.option("--binary", is_flag=True,
+                        help="Rank by sign bits (Hamming distance), rerank the best by cosine.")(func)  # fmt: skip
+    func = click.option("--dims", type=click.IntRange(1, 10_000), default=None,
+                        help="Use only the first N dimensions of a Matryoshka-trained word model.")(func)  # fmt: skip
     return click.option(
         "--method",
         type=click.Choice(METHOD_CHOICES),
@@ -91,6 +96,8 @@ def sync(
     seed: int | None,
     retrain: bool,
     method: str | None,
+    dims: int | None,
+    binary: bool,
     cache_dir: str | None,
     quiet: bool,
 ) -> None:
@@ -98,7 +105,9 @@ def sync(
     from notelink.pipeline import sync as run_sync
 
     start = time.perf_counter()
-    engine = _engine(vault, cache_dir, quiet, top_k=top_k, seed=seed, retrain=retrain, method=method)
+    engine = _engine(
+        vault, cache_dir, quiet, top_k=top_k, seed=seed, retrain=retrain, method=method, dims=dims, binary=binary
+    )
     report, changes = run_sync(engine, dry_run=dry_run)
     _report_problems(report, quiet)
     if dry_run:
@@ -163,10 +172,18 @@ def query(func: Callable[..., Any]) -> Callable[..., Any]:
 @method_option
 @query
 def related(
-    note: str, vault: str, limit: int, as_json: bool, method: str | None, cache_dir: str | None, quiet: bool
+    note: str,
+    vault: str,
+    limit: int,
+    as_json: bool,
+    method: str | None,
+    dims: int | None,
+    binary: bool,
+    cache_dir: str | None,
+    quiet: bool,
 ) -> None:
     """Notes related to NOTE (a path, or a title), best first."""
-    engine = _engine(vault, cache_dir, quiet, method=method)
+    engine = _engine(vault, cache_dir, quiet, method=method, dims=dims, binary=binary)
     engine.refresh()
     rel = _find_note(engine, note)
     ranked = engine.ranking([rel], k=limit, min_score=-1.0).get(rel, [])
@@ -294,10 +311,20 @@ if __name__ == "__main__":  # pragma: no cover
 @click.option("--protocol", type=click.Choice(["A", "A2"]), default="A", show_default=True,
               help="A: a hidden link's text stays as plain words; A2: it is deleted too.")  # fmt: skip
 @click.option("--seed", type=int, default=0, show_default=True, help="Training seed.")
+@click.option("--dims", type=click.IntRange(1, 10_000), default=None, help="Matryoshka: first N dimensions only.")
+@click.option("--binary", is_flag=True, help="Rank by sign bits, rerank by cosine.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @common
 def evaluate(
-    vault: str, methods: tuple[str, ...], protocol: str, seed: int, as_json: bool, cache_dir: str | None, quiet: bool
+    vault: str,
+    methods: tuple[str, ...],
+    protocol: str,
+    seed: int,
+    dims: int | None,
+    binary: bool,
+    as_json: bool,
+    cache_dir: str | None,
+    quiet: bool,
 ) -> None:
     """Measure suggestion quality on VAULT by hiding 30% of each note's links and
     counting how many come back (on a temporary copy; the vault is never touched)."""
@@ -307,7 +334,7 @@ def evaluate(
     root = Path(vault)
     if not root.is_dir():
         raise VaultError(f"{root}: vault folder does not exist")
-    results = run(root, list(methods) or list(METHOD_CHOICES), protocol, seed)
+    results = run(root, list(methods) or list(METHOD_CHOICES), protocol, seed, dims=dims, use_binary=binary)
     if as_json:
         click.echo(json.dumps([r.as_dict() for r in results], ensure_ascii=False, indent=2))
         return

@@ -183,7 +183,15 @@ def score(method: str, protocol: str, ranked: dict[str, list[str]], split: Split
                   sum(nd) / n, bootstrap_ci(nd), seconds, nd)  # fmt: skip
 
 
-def evaluate(root: Path, methods: list[str], protocol: str = "A", seed: int = 0, dim: int = 100) -> list[Result]:
+def evaluate(
+    root: Path,
+    methods: list[str],
+    protocol: str = "A",
+    seed: int = 0,
+    dim: int = 100,
+    dims: int | None = None,
+    use_binary: bool = False,
+) -> list[Result]:
     """Run the protocol for each method on a temporary copy of the vault (never on it)."""
     from notelink.pipeline import Engine, Options
 
@@ -196,7 +204,8 @@ def evaluate(root: Path, methods: list[str], protocol: str = "A", seed: int = 0,
             (copy / rel).write_bytes(text.encode("utf-8"))
         for method in methods:
             start = time.perf_counter()
-            engine = Engine(copy, Options(method=method, seed=seed, dim=dim), cache_dir=str(Path(tmp) / method))
+            options = Options(method=method, seed=seed, dim=dim, dims=dims, binary=use_binary)
+            engine = Engine(copy, options, cache_dir=str(Path(tmp) / method))
             try:
                 engine.refresh()
                 index = engine.index()

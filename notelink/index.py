@@ -36,12 +36,15 @@ def vector_counts(rec: NoteRecord, minus: dict[str, int] | None = None) -> Count
 
 
 class VaultIndex:
-    def __init__(self, records: dict[str, NoteRecord], model: Any = None, seed: int = 0) -> None:
+    def __init__(
+        self, records: dict[str, NoteRecord], model: Any = None, seed: int = 0, dims: int | None = None
+    ) -> None:
         self.order = sorted(records)
         self.pos = {rel: i for i, rel in enumerate(self.order)}
         self.records = [records[rel] for rel in self.order]
         self.model = model
         self.seed = seed
+        self.dims = dims
         self.resolver = Resolver(self.order)
 
     def __len__(self) -> int:
@@ -77,8 +80,7 @@ class VaultIndex:
 
     def semantic_of(self, counts: list[dict[str, int]]) -> np.ndarray:
         """Unit word-vector means (SIF) of notes given as word counts."""
-        weighted = [Counter(c) for c in counts]
-        return self.model.embed_counts(weighted)
+        return self.model.embed_counts([Counter(c) for c in counts], self.dims)
 
     @cached_property
     def semantic(self) -> np.ndarray | None:

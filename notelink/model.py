@@ -43,13 +43,19 @@ class Model:
 
         return self.embed_counts([Counter(d) for d in docs])
 
-    def embed_counts(self, counts: list[dict[str, int]]) -> np.ndarray:
-        """Unit vectors for notes given as word counts (the same as :meth:`embed`)."""
+    def embed_counts(self, counts: list[dict[str, int]], dims: int | None = None) -> np.ndarray:
+        """Unit vectors for notes given as word counts (the same as :meth:`embed`).
+
+        ``dims`` keeps only the first dimensions of every word vector (Matryoshka)."""
         from notelink.textvec import counts_matrix
 
+        wv, comp = self.word_vectors, self.component
+        if dims is not None and dims < wv.shape[1]:
+            wv = wv[:, :dims]
+            comp = comp[:dims] / max(float(np.linalg.norm(comp[:dims])), 1e-12)
         m = counts_matrix(counts, self.vocab.index)
-        means = vec.weighted_means_sparse(self.word_vectors, vec.sif_weights(self.vocab.frequencies()), m)
-        return vec.normalize_rows(vec.project_out(means, self.component))
+        means = vec.weighted_means_sparse(wv, vec.sif_weights(self.vocab.frequencies()), m)
+        return vec.normalize_rows(vec.project_out(means, comp))
 
     def similar_words(self, word: str, limit: int = 10) -> list[tuple[str, float]]:
         """The seed note's ``find_similar_words``: nearest vocabulary words by cosine."""
@@ -115,5 +121,5 @@ def train(
     counts = vector_counts if vector_counts is not None else [Counter(d) for d in docs]
     means = vec.weighted_means_sparse(wv, vec.sif_weights(vocab.frequencies()), counts_matrix(counts, vocab.index))
     component = vec.common_component(means)
-    params = {"method": method, "dim": dim, "seed": seed, "min_count": min_count}
+    params = {"method": method, "dim": dim, "seed": seed, "min_count": min_count, **method_params}
     return Model(vocab, wv, component, params, time.time(), time.perf_counter() - start, len(docs))

@@ -40,6 +40,8 @@ class Options:
     dim: int = 100
     min_count: int = 2
     retrain: bool = False
+    dims: int | None = None  # Matryoshka: rank with the first ``dims`` dimensions only
+    binary: bool = False  # rank by Hamming distance of sign bits, then rerank by cosine
 
 
 @dataclass
@@ -118,7 +120,8 @@ class Engine:
         method = word_method(self.method)
         if method is None:
             return None
-        return {"method": method, "dim": o.dim, "seed": self.seed, "min_count": o.min_count}
+        nested = [16, 32, 64] if o.dims is not None else []
+        return {"method": method, "dim": o.dim, "seed": self.seed, "min_count": o.min_count, "matryoshka": nested}
 
     def _settings(self) -> dict[str, Any]:
         return {
@@ -126,6 +129,8 @@ class Engine:
             "method": self.method,
             "seed": self.seed,
             "top_k": self.top_k,
+            "dims": self.options.dims,
+            "binary": self.options.binary,
             "min_score": self.min_score,
             "heading": self.config.heading,
             "exclude": self.config.exclude,
@@ -272,12 +277,12 @@ class Engine:
 
             if self.model is None:
                 self.model = self._stored_model()
-            self._index = VaultIndex(self.records, self.model, self.seed)
+            self._index = VaultIndex(self.records, self.model, self.seed, self.options.dims)
         return self._index
 
     def scorer(self) -> Scorer:
         if self._scorer is None or self._scorer.index is not self.index():
-            self._scorer = make_scorer(self.method, self.index(), self.seed)
+            self._scorer = make_scorer(self.method, self.index(), self.seed, self.options.binary)
         return self._scorer
 
     def exclusions(self, rel: str) -> set[str]:

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from notelink import hybrid, textvec
+from notelink import binary, hybrid, textvec
 from notelink.index import VaultIndex
 from notelink.rank import best_of, shared_terms, top_k_by
 from notelink.signals import FEATURES, candidates, pair_features
@@ -169,7 +169,30 @@ class HybridScorer(Scorer):
         return rec.title
 
 
-def make_scorer(method: str, index: VaultIndex, seed: int = 0) -> Scorer:
+class BinaryScorer(CosineScorer):
+    """Sign bits and Hamming distance first, cosine on the ``rerank`` best."""
+
+    def __init__(self, index: VaultIndex, matrix: np.ndarray, min_score: float, rerank: int = 100) -> None:
+        super().__init__(index, matrix, min_score)
+        self.bits = binary.pack(matrix)
+        self.rerank = rerank
+
+    def rank(self, rows: list[int], k: int, exclude: list[set[int]], min_score: float) -> list[list[tuple[int, float]]]:
+        out = []
+        for notes, scores in binary.rank_rows(self.matrix, self.bits, rows, max(self.rerank, k), exclude):
+            keep = scores >= min_score
+            out.append([(int(j), float(s)) for j, s in zip(notes[keep][:k], scores[keep][:k], strict=True)])
+        return out
+
+
+def make_scorer(method: str, index: VaultIndex, seed: int = 0, use_binary: bool = False) -> Scorer:
+    scorer = _make_scorer(method, index, seed)
+    if use_binary and isinstance(scorer, CosineScorer) and isinstance(scorer.matrix, np.ndarray):
+        return BinaryScorer(index, scorer.matrix, scorer.default_min_score)
+    return scorer
+
+
+def _make_scorer(method: str, index: VaultIndex, seed: int) -> Scorer:
     if method == "hybrid":
         return HybridScorer(index, seed)
     if method in WORD_METHODS:

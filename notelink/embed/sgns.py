@@ -82,9 +82,11 @@ class SGNS(WordEmbedder):
         lr: float = 0.025,
         sample: float = 1e-3,
         threads: int = 1,
+        matryoshka: tuple[int, ...] = (),
         **params: Any,
     ) -> None:
         super().__init__(dim=dim, seed=seed, **params)
+        self.matryoshka = matryoshka
         self.window, self.negative, self.epochs = window, negative, epochs
         self.shared_negatives = shared_negatives
         self.batch_size, self.lr, self.sample, self.threads = batch_size, lr, sample, threads
@@ -115,6 +117,7 @@ class SGNS(WordEmbedder):
         noise = torch.from_numpy(vocab.counts.astype(np.float64) ** 0.75).float()
         keep = vocab.keep_probability(self.sample)
 
+        nested = tuple(sorted({m for m in self.matryoshka if 0 < m < dim} | {dim}))
         for epoch in range(epochs):
             kept = rng.random(len(ids)) < keep[ids]
             centers, contexts = skipgram_pairs(ids[kept], doc[kept], self.window, rng)
@@ -130,24 +133,35 @@ class SGNS(WordEmbedder):
                 if len(c) == 0:
                     continue
                 negs = torch.multinomial(noise, self.shared_negatives, replacement=True, generator=gen)
-                _sgd_step(torch, w_in, w_out, c, x, negs, self.negative / self.shared_negatives, lr)
+                _sgd_step(torch, w_in, w_out, c, x, negs, self.negative / self.shared_negatives, lr, nested)
             if progress is not None:
                 progress((epoch + 1) / epochs)
         return w_in.numpy().astype(np.float32, copy=True)
 
 
-def _sgd_step(torch: Any, w_in: Any, w_out: Any, c: Any, x: Any, negs: Any, weight: float, lr: float) -> None:
+def _sgd_step(
+    torch: Any, w_in: Any, w_out: Any, c: Any, x: Any, negs: Any, weight: float, lr: float, nested: tuple[int, ...]
+) -> None:
     """One batched SGD step of the negative-sampling loss, gradients written by hand.
 
     The batch shares one set of noise words ``negs`` (M of them), each weighted by
     ``weight`` = negative / M, so every pair still sees ``negative`` noise words in
     expectation while the noise terms become two matrix products:
     loss = -log σ(v·u) - weight · Σ_m log σ(-v·n_m), for v = in[c], u = out[x], n = out[negs].
+
+    Matryoshka: the loss is averaged over the prefixes in ``nested`` (e.g. the first 16,
+    32, 64 and all dimensions), so each prefix is a word vector on its own.
     """
     v, u, n = w_in[c], w_out[x], w_out[negs]
-    g_pos = torch.sigmoid((v * u).sum(-1, keepdim=True)) - 1.0  # d loss / d (v·u)
-    g_neg = torch.sigmoid(v @ n.T) * weight  # d loss / d (v·n_m), shape (B, M)
-    grad_v = g_pos * u + g_neg @ n
-    w_out.index_add_(0, x, g_pos * v, alpha=-lr)
-    w_out.index_add_(0, negs, g_neg.T @ v, alpha=-lr)
+    grad_v, grad_u, grad_n = torch.zeros_like(v), torch.zeros_like(u), torch.zeros_like(n)
+    lr = lr / len(nested)  # the mean of the prefix losses, so the step size stays as without nesting
+    for m in nested:
+        vm, um, nm = v[:, :m], u[:, :m], n[:, :m]
+        g_pos = torch.sigmoid((vm * um).sum(-1, keepdim=True)) - 1.0  # d loss / d (v·u)
+        g_neg = torch.sigmoid(vm @ nm.T) * weight  # d loss / d (v·n_m), shape (B, M)
+        grad_v[:, :m] += g_pos * um + g_neg @ nm
+        grad_u[:, :m] += g_pos * vm
+        grad_n[:, :m] += g_neg.T @ vm
+    w_out.index_add_(0, x, grad_u, alpha=-lr)
+    w_out.index_add_(0, negs, grad_n, alpha=-lr)
     w_in.index_add_(0, c, grad_v, alpha=-lr)
