@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import SAMPLE, mtimes, snapshot
 
 from notelink import section
 from notelink.cli import main
 from notelink.decisions import DECISIONS_PATH
+
+from conftest import SAMPLE, mtimes, snapshot
 
 
 def run(*args: str) -> tuple[int, str, str]:

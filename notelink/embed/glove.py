@@ -3,7 +3,8 @@
 First the vault's co-occurrence counts: within ``window`` words, a pair d words apart
 adds 1/d, never across notes. Then vectors w, w̃ and biases b, b̃ are fitted so that
 w_i·w̃_j + b_i + b̃_j ≈ log X_ij, each pair weighted by f(X) = min(1, (X/x_max)^0.75),
-with AdaGrad over shuffled batches of the non-zero counts. The word vector is w + w̃.
+with AdaGrad over shuffled batches of the non-zero counts (x_max capped at the 99th
+percentile of the vault's counts). The word vector is w + w̃.
 
 >>> from notelink.vocab import Vocabulary
 >>> docs = [["cat", "sat", "mat"], ["dog", "sat", "log"]] * 20
@@ -71,7 +72,11 @@ class GloVe(WordEmbedder):
             rows, cols, counts = cooccurrences(docs, n, self.window)
             i_t, j_t = torch.from_numpy(rows), torch.from_numpy(cols)
             log_x = torch.from_numpy(np.log(counts)).float()
-            weight = torch.from_numpy(np.minimum(1.0, (counts / self.x_max) ** self.alpha)).float()
+            # x_max = 100 suits corpora of billions of words; in a vault almost every count
+            # is far below it and would get a near-zero weight. Cap it at the counts' 99th
+            # percentile, so the most frequent pairs still weigh 1.
+            x_max = float(min(self.x_max, max(1.0, np.percentile(counts, 99)))) if len(counts) else self.x_max
+            weight = torch.from_numpy(np.minimum(1.0, (counts / x_max) ** self.alpha)).float()
             scale = 0.5 / self.dim
             w = torch.nn.Parameter((torch.rand(n, self.dim, generator=gen) - 0.5) * scale * 2)
             wc = torch.nn.Parameter((torch.rand(n, self.dim, generator=gen) - 0.5) * scale * 2)
@@ -79,10 +84,11 @@ class GloVe(WordEmbedder):
             bc = torch.nn.Parameter(torch.zeros(n))
             opt = torch.optim.Adagrad([w, wc, b, bc], lr=self.lr)
             epochs = self.epochs or (50 if len(counts) < 2_000_000 else 25)
+            batch = self.batch_size
             for epoch in range(epochs):
                 order = torch.randperm(len(counts), generator=gen)
-                for s in range(math.ceil(len(counts) / self.batch_size)):
-                    k = order[s * self.batch_size : (s + 1) * self.batch_size]
+                for s in range(math.ceil(len(counts) / batch)):
+                    k = order[s * batch : (s + 1) * batch]
                     pred = (w[i_t[k]] * wc[j_t[k]]).sum(1) + b[i_t[k]] + bc[j_t[k]]
                     loss = (weight[k] * (pred - log_x[k]) ** 2).sum() / len(k)
                     opt.zero_grad()

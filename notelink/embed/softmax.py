@@ -32,7 +32,7 @@ class SoftmaxEmbedder(WordEmbedder):
     name = "softmax"
 
     def __init__(self, dim: int = 100, seed: int = 0, window: int = 5, epochs: int | None = None,
-                 batch_size: int = 1024, lr: float = 0.005, sample: float = 1e-3, threads: int = 1,
+                 batch_size: int = 1024, lr: float = 0.01, sample: float = 1e-3, threads: int = 1,
                  **params: Any) -> None:  # fmt: skip
         super().__init__(dim=dim, seed=seed, **params)
         self.window, self.epochs, self.batch_size = window, epochs, batch_size
@@ -56,6 +56,8 @@ class SoftmaxEmbedder(WordEmbedder):
             rng = np.random.default_rng(self.seed)
             embeddings = torch.nn.Embedding(n_words, self.dim)
             linear = torch.nn.Linear(self.dim, n_words)
+            with torch.no_grad():  # small start, as word2vec: torch's N(0, 1) would drown what is learned
+                embeddings.weight.uniform_(-0.5 / self.dim, 0.5 / self.dim)
             opt = torch.optim.Adam([*embeddings.parameters(), *linear.parameters()], lr=self.lr)
             loss_fn = torch.nn.CrossEntropyLoss()
             ids = np.concatenate(docs) if docs else np.zeros(0, np.int64)

@@ -1,0 +1,112 @@
+"""Compact vectors: quality and ranking cost against dimensions (Matryoshka) and bits.
+
+    python benchmarks/compact.py [--vault ../shared/vaults/obsidian-help-en] [--notes 20000]
+
+1. Quality: protocol A nDCG@10 of the sgns method trained with the Matryoshka loss,
+   ranked with the first 16/32/64/100 dimensions, and with binary vectors (sign bits,
+   Hamming distance, the best 100 reranked by cosine).
+2. Cost: top-10 for every note of a synthetic set of ``--notes`` vectors (clustered,
+   100 dimensions): wall time and the memory the vectors take, per variant.
+
+Writes the tables into docs/quality.md (between the COMPACT markers).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+
+from notelink import binary
+from notelink.evaluate import evaluate
+from notelink.rank import top_k
+from notelink.textvec import unit_rows
+
+ROOT = Path(__file__).resolve().parent.parent
+DOC = ROOT / "docs" / "quality.md"
+BEGIN, END = "<!-- COMPACT:BEGIN -->", "<!-- COMPACT:END -->"
+DIMS = (16, 32, 64, 100)
+
+
+def quality(vault: Path) -> str:
+    lines = [
+        f"**Quality** (`notelink evaluate {vault} --method sgns --dims N [--binary]`, protocol A)",
+        "",
+        "| vectors | nDCG@10 | 95% CI | Recall@10 |",
+        "|---|---:|---|---:|",
+    ]
+    plain = evaluate(vault, ["sgns"], "A")[0]
+    lines.append(f"| 100 float dims, plain SGNS | {plain.ndcg10:.3f} | [{plain.ndcg10_ci[0]:.3f}, "
+                 f"{plain.ndcg10_ci[1]:.3f}] | {plain.recall10:.3f} |")  # fmt: skip
+    for dims in DIMS:
+        for use_binary in (False, True):
+            r = evaluate(vault, ["sgns"], "A", dims=dims, use_binary=use_binary)[0]
+            kind = f"{dims} bits + cosine rerank" if use_binary else f"{dims} float dims"
+            lines.append(
+                f"| {kind}, Matryoshka | {r.ndcg10:.3f} | [{r.ndcg10_ci[0]:.3f}, {r.ndcg10_ci[1]:.3f}] "
+                f"| {r.recall10:.3f} |"
+            )
+            print(kind, r.as_dict(), flush=True)
+    return "\n".join(lines)
+
+
+def synthetic(n: int, dim: int = 100, clusters: int = 200, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    centers = rng.standard_normal((clusters, dim)).astype(np.float32)
+    labels = rng.integers(0, clusters, n)
+    return unit_rows(centers[labels] + 0.8 * rng.standard_normal((n, dim)).astype(np.float32))
+
+
+def cost(n: int) -> str:
+    vectors = synthetic(n)
+    exclude = [set() for _ in range(n)]
+    lines = [
+        f"**Cost**: top-10 for each of {n:,} synthetic notes, one thread (`python benchmarks/compact.py --notes {n}`)",
+        "",
+        "| vectors | memory | time | top-10 overlap with 100 float dims |",
+        "|---|---:|---:|---:|",
+    ]
+    reference = None
+    for dims in reversed(DIMS):
+        v = unit_rows(vectors[:, :dims])
+        start = time.perf_counter()
+        ranked = top_k(v, 10, exclude)
+        took = time.perf_counter() - start
+        sets = [{j for j, _ in row} for row in ranked]
+        reference = reference or sets
+        overlap = np.mean([len(a & b) / 10 for a, b in zip(sets, reference, strict=True)])
+        lines.append(f"| {dims} float32 dims | {v.nbytes / 1e6:.1f} MB | {took:.1f} s | {overlap:.3f} |")
+        print(dims, took, overlap, flush=True)
+    for dims in DIMS:
+        v = unit_rows(vectors[:, :dims])
+        bits = binary.pack(v)
+        start = time.perf_counter()
+        ranked_bits = binary.rank_rows(v, bits, list(range(n)), 100, exclude)
+        took = time.perf_counter() - start
+        sets = [set(notes[:10].tolist()) for notes, _ in ranked_bits]
+        overlap = np.mean([len(a & b) / 10 for a, b in zip(sets, reference, strict=True)])
+        lines.append(
+            f"| {dims} bits + rerank 100 by {dims}-dim cosine | {bits.nbytes / 1e6:.2f} MB bits "
+            f"(+{v.nbytes / 1e6:.1f} MB for rerank) | {took:.1f} s | {overlap:.3f} |"
+        )
+        print("bits", dims, took, overlap, flush=True)
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--vault", type=Path, default=ROOT.parent / "shared/vaults/obsidian-help-en")
+    parser.add_argument("--notes", type=int, default=20_000)
+    args = parser.parse_args()
+    parts = [quality(args.vault), cost(args.notes)]
+    text = DOC.read_text(encoding="utf-8")
+    head, _, rest = text.partition(BEGIN)
+    _, _, tail = rest.partition(END)
+    DOC.write_text(head + BEGIN + "\n" + "\n\n".join(parts) + "\n" + END + tail, encoding="utf-8")
+    print(f"wrote {DOC}")
+
+
+if __name__ == "__main__":
+    main()

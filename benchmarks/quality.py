@@ -1,0 +1,86 @@
+"""Suggestion quality of every method, by the protocol in shared/benchmarks/PROTOCOL.md.
+
+    python benchmarks/quality.py [--vault ../shared/vaults/obsidian-help-en] [--lee ../shared/data/lee]
+
+Runs `notelink evaluate` (protocols A and A2) for every method on the vault, the Lee
+et al. (2005) document-similarity correlations for every method, and writes the
+tables into docs/quality.md (between the QUALITY markers).
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import time
+from pathlib import Path
+
+from notelink.evaluate import evaluate, lee
+from notelink.scoring import METHODS
+
+ROOT = Path(__file__).resolve().parent.parent
+DOC = ROOT / "docs" / "quality.md"
+BEGIN, END = "<!-- QUALITY:BEGIN -->", "<!-- QUALITY:END -->"
+
+
+def protocol_table(vault: Path, protocol: str) -> str:
+    results = evaluate(vault, list(METHODS), protocol)
+    r0 = results[0]
+    lines = [
+        f"**Protocol {protocol}** — {r0.queries} query notes, {r0.held_out} held-out links "
+        f"(`notelink evaluate {vault} --protocol {protocol}`)",
+        "",
+        "| method | Recall@5 | Recall@10 | MRR | nDCG@10 | 95% CI (nDCG@10) | time |",
+        "|---|---:|---:|---:|---:|---|---:|",
+    ]
+    for r in results:
+        if r.note:
+            lines.append(f"| {r.method} | {r.note} | | | | | |")
+            continue
+        lines.append(
+            f"| {r.method} | {r.recall5:.3f} | {r.recall10:.3f} | {r.mrr:.3f} | **{r.ndcg10:.3f}** | "
+            f"[{r.ndcg10_ci[0]:.3f}, {r.ndcg10_ci[1]:.3f}] | {r.seconds:.1f} s |"
+        )
+        print(protocol, r.as_dict(), flush=True)
+    return "\n".join(lines)
+
+
+def lee_table(data: Path) -> str:
+    lines = [
+        "**Lee et al. (2005)** — 50 documents, 1,225 rated pairs; trained on all 350 documents",
+        "",
+        "| method | Pearson | Spearman | time |",
+        "|---|---:|---:|---:|",
+    ]
+    for method in METHODS:
+        start = time.perf_counter()
+        try:
+            pearson, spearman = lee(data, method)
+        except ValueError as e:
+            lines.append(f"| {method} | {e} | | |")
+            continue
+        lines.append(f"| {method} | **{pearson:.3f}** | {spearman:.3f} | {time.perf_counter() - start:.1f} s |")
+        print("lee", method, round(pearson, 3), round(spearman, 3), flush=True)
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--vault", type=Path, default=ROOT.parent / "shared/vaults/obsidian-help-en")
+    parser.add_argument("--lee", type=Path, default=ROOT.parent / "shared/data/lee")
+    args = parser.parse_args()
+    parts = [
+        f"Measured {time.strftime('%Y-%m-%d')} on {platform.machine()}, Python {platform.python_version()}, "
+        f"by `python benchmarks/quality.py`.",
+        protocol_table(args.vault, "A"),
+        protocol_table(args.vault, "A2"),
+        lee_table(args.lee),
+    ]
+    text = DOC.read_text(encoding="utf-8")
+    head, _, rest = text.partition(BEGIN)
+    _, _, tail = rest.partition(END)
+    DOC.write_text(head + BEGIN + "\n" + "\n\n".join(parts) + "\n" + END + tail, encoding="utf-8")
+    print(f"wrote {DOC}")
+
+
+if __name__ == "__main__":
+    main()

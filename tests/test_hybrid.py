@@ -1,0 +1,97 @@
+"""The hybrid method: signals, leakage-free fitting, the mention boost, reasons."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from notelink import hybrid
+from notelink.pipeline import Engine, Options
+from notelink.signals import FEATURES, pair_features
+
+
+def make_vault(root: Path, n: int = 30, id_links: bool = False) -> Path:
+    """Topic notes that link to each other by title (or by ID, with an alias)."""
+    topics = {
+        "bread": "flour water dough yeast oven crust crumb starter knead proof",
+        "stars": "telescope planet orbit moon galaxy comet nebula lens mount sky",
+        "garden": "soil compost seed tomato water sun mulch root leaf prune",
+    }
+    letters = ("alpha bravo charlie delta echo foxtrot golf hotel india juliett kilo lima mike november "
+               "oscar papa quebec romeo sierra tango uniform victor whiskey xray yankee zulu").split()  # fmt: skip
+    names = []
+    for topic, words in topics.items():
+        for i in range(n // 3):
+            names.append((f"{topic} {letters[i]}", topic, words.split()))
+    rng = np.random.default_rng(0)
+    root.mkdir(parents=True, exist_ok=True)
+    for name, topic, words in names:
+        same = [m for m, tp, _ in names if tp == topic and m != name]
+        targets = rng.choice(same, 3, replace=False)
+        body = " ".join(rng.choice(words, 40)) + "\n"
+        for target in targets:
+            link = f"[[{target}|see this]]" if id_links else f"[[{target}]]"
+            body += f"Related: {link} and more {rng.choice(words)}.\n"
+        (root / f"{name}.md").write_text(f"# {name}\n\n{body}", encoding="utf-8")
+    return root
+
+
+def engine_for(root: Path, tmp: Path) -> Engine:
+    engine = Engine(root, Options(method="hybrid"), cache_dir=str(tmp / "cache"))
+    engine.refresh()
+    return engine
+
+
+def test_positive_pairs_are_scored_without_their_own_link(tmp_path: Path) -> None:
+    root = tmp_path / "v"
+    root.mkdir()
+    (root / "Cosine Similarity.md").write_text("# Cosine Similarity\nangle between vectors dot product\n")
+    (root / "Vectors.md").write_text("# Vectors\narrows with length. See [[Cosine Similarity]] for angles.\n")
+    index = engine_for(root, tmp_path).index()
+    a, b = index.pos["Vectors.md"], index.pos["Cosine Similarity.md"]
+    assert index.link_text(a, b) == {"cosine": 1, "similarity": 1}
+    y = np.array([1.0])
+    with_link = pair_features(index, np.array([a]), np.array([b]))
+    without = hybrid.leakage_free_features(index, np.array([a]), np.array([b]), y)
+    tf = FEATURES.index("tfidf")
+    assert with_link[0, tf] > 0  # the link's text names the target...
+    assert without[0, tf] < with_link[0, tf]  # ...and the training feature does not see it
+    assert without[0, FEATURES.index("popular")] == 0  # the link itself is not counted
+
+
+def test_fitted_on_links_beats_chance_and_says_so(tmp_path: Path) -> None:
+    root = make_vault(tmp_path / "v", n=60)
+    engine = engine_for(root, tmp_path)
+    scorer = engine.scorer()
+    assert scorer.model.fitted and scorer.model.links >= hybrid.MIN_LINKS
+    assert "fitted on" in scorer.model.describe()
+    ranked = engine.ranking(["bread alpha.md"], k=5)["bread alpha.md"]
+    assert all(rel.startswith("bread") for rel, _ in ranked)
+
+
+def test_few_links_fall_back_to_fixed_weights(vault: Path, tmp_path: Path) -> None:
+    scorer = engine_for(vault, tmp_path).scorer()
+    assert not scorer.model.fitted
+    assert "fixed weights" in scorer.model.describe()
+
+
+def test_mention_boost_is_measured_not_assumed(tmp_path: Path) -> None:
+    by_title = make_vault(tmp_path / "t", n=60)
+    by_id = make_vault(tmp_path / "i", n=60, id_links=True)
+    boost_title = engine_for(by_title, tmp_path / "ct").scorer().model.mention_boost
+    boost_id = engine_for(by_id, tmp_path / "ci").scorer().model.mention_boost
+    assert boost_title > 1.0  # links spell out titles: an unlinked title is a link not yet made
+    assert boost_id == 0.0  # links never spell out titles: nothing to correct
+
+
+def test_reasons_name_the_strongest_signals(tmp_path: Path) -> None:
+    root = tmp_path / "v"
+    root.mkdir()
+    (root / "Sourdough Starter.md").write_text("# Sourdough Starter\nflour water wild yeast culture\n")
+    (root / "Bread.md").write_text("# Bread\nFeed the sourdough starter with flour and water before baking.\n")
+    (root / "Other.md").write_text("# Other\nnothing in common here at all\n")
+    engine = engine_for(root, tmp_path)
+    index, scorer = engine.index(), engine.scorer()
+    reasons = scorer.reasons(index.pos["Bread.md"], index.pos["Sourdough Starter.md"])
+    assert 'mentions "Sourdough Starter"' in reasons
