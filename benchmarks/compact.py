@@ -41,9 +41,12 @@ def quality(vault: Path) -> str:
     lines.append(f"| 100 float dims, plain SGNS | {plain.ndcg10:.3f} | [{plain.ndcg10_ci[0]:.3f}, "
                  f"{plain.ndcg10_ci[1]:.3f}] | {plain.recall10:.3f} |")  # fmt: skip
     for dims in DIMS:
-        for use_binary in (False, True):
-            r = evaluate(vault, ["sgns"], "A", dims=dims, use_binary=use_binary)[0]
-            kind = f"{dims} bits + cosine rerank" if use_binary else f"{dims} float dims"
+        for kind, use_binary, rerank in (
+            (f"{dims} float dims", False, 0),
+            (f"{dims} bits, Hamming only", True, 0),
+            (f"{dims} bits + top-20 cosine rerank", True, 20),
+        ):
+            r = evaluate(vault, ["sgns"], "A", dims=dims, use_binary=use_binary, rerank=rerank)[0]
             lines.append(
                 f"| {kind}, Matryoshka | {r.ndcg10:.3f} | [{r.ndcg10_ci[0]:.3f}, {r.ndcg10_ci[1]:.3f}] "
                 f"| {r.recall10:.3f} |"

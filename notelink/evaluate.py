@@ -191,6 +191,7 @@ def evaluate(
     dim: int = 100,
     dims: int | None = None,
     use_binary: bool = False,
+    rerank: int = 100,
 ) -> list[Result]:
     """Run the protocol for each method on a temporary copy of the vault (never on it)."""
     from notelink.pipeline import Engine, Options
@@ -204,7 +205,7 @@ def evaluate(
             (copy / rel).write_bytes(text.encode("utf-8"))
         for method in methods:
             start = time.perf_counter()
-            options = Options(method=method, seed=seed, dim=dim, dims=dims, binary=use_binary)
+            options = Options(method=method, seed=seed, dim=dim, dims=dims, binary=use_binary, binary_rerank=rerank)
             engine = Engine(copy, options, cache_dir=str(Path(tmp) / method))
             try:
                 engine.refresh()

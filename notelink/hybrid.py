@@ -33,11 +33,11 @@ L2 = 1.0
 
 # Used when a vault has too few links to learn from (raw feature units).
 FIXED_WEIGHTS = {
-    "tfidf": 2.0, "lsa": 1.0, "semantic": 2.0, "mention": 0.4, "mentioned": 0.2, "backlink": 1.0,
-    "cocited": 0.5, "coupled": 0.5, "adamic": 0.5, "twohop": 0.3, "tags": 1.0, "folder": 0.2, "popular": 0.2,
+    "tfidf": 3.0, "lsa": 1.0, "semantic": 0.5, "mention": 0.3, "mentioned": 0.2, "backlink": 1.0,
+    "cocited": 0.5, "coupled": 0.5, "adamic": 0.5, "twohop": 0.3, "tags": 0.5, "folder": 0.2, "popular": 0.2,
     "alike": 1.0,
 }  # fmt: skip
-FIXED_BIAS = -2.5
+FIXED_BIAS = -1.5
 
 
 @dataclass

@@ -42,6 +42,7 @@ class Options:
     retrain: bool = False
     dims: int | None = None  # Matryoshka: rank with the first ``dims`` dimensions only
     binary: bool = False  # rank by Hamming distance of sign bits, then rerank by cosine
+    binary_rerank: int = 100  # how many of the Hamming-nearest are reranked by cosine
 
 
 @dataclass
@@ -282,7 +283,8 @@ class Engine:
 
     def scorer(self) -> Scorer:
         if self._scorer is None or self._scorer.index is not self.index():
-            self._scorer = make_scorer(self.method, self.index(), self.seed, self.options.binary)
+            o = self.options
+            self._scorer = make_scorer(self.method, self.index(), self.seed, o.binary, o.binary_rerank)
         return self._scorer
 
     def exclusions(self, rel: str) -> set[str]:

@@ -30,6 +30,7 @@ from notelink.signals import FEATURES, candidates, pair_features
 WORD_METHODS = ("sgns", "softmax", "glove")
 METHODS = ("hybrid", *WORD_METHODS, "tfidf", "lsa", "randproj")
 JL_EPS = 0.3
+BINARY_RERANK = 100
 COMMON_WORD_SHARE = 0.25  # words in more than this share of notes are never a reason
 
 
@@ -122,7 +123,7 @@ class HybridScorer(Scorer):
                 if not text_said:
                     text_said = True
                     said += super().reasons(a, b)
-            elif (reason := self._graph_reason(name, a, b, x[f])) is not None:
+            elif (reason := self._graph_reason(name, a, b, x[f])) is not None and reason not in said:
                 said.append(reason)
         return said or super().reasons(a, b)
 
@@ -172,23 +173,25 @@ class HybridScorer(Scorer):
 class BinaryScorer(CosineScorer):
     """Sign bits and Hamming distance first, cosine on the ``rerank`` best."""
 
-    def __init__(self, index: VaultIndex, matrix: np.ndarray, min_score: float, rerank: int = 100) -> None:
+    def __init__(self, index: VaultIndex, matrix: np.ndarray, min_score: float, rerank: int = BINARY_RERANK) -> None:
         super().__init__(index, matrix, min_score)
         self.bits = binary.pack(matrix)
         self.rerank = rerank
 
     def rank(self, rows: list[int], k: int, exclude: list[set[int]], min_score: float) -> list[list[tuple[int, float]]]:
         out = []
-        for notes, scores in binary.rank_rows(self.matrix, self.bits, rows, max(self.rerank, k), exclude):
+        for notes, scores in binary.rank_rows(self.matrix, self.bits, rows, self.rerank, exclude):
             keep = scores >= min_score
             out.append([(int(j), float(s)) for j, s in zip(notes[keep][:k], scores[keep][:k], strict=True)])
         return out
 
 
-def make_scorer(method: str, index: VaultIndex, seed: int = 0, use_binary: bool = False) -> Scorer:
+def make_scorer(
+    method: str, index: VaultIndex, seed: int = 0, use_binary: bool = False, rerank: int = BINARY_RERANK
+) -> Scorer:
     scorer = _make_scorer(method, index, seed)
     if use_binary and isinstance(scorer, CosineScorer) and isinstance(scorer.matrix, np.ndarray):
-        return BinaryScorer(index, scorer.matrix, scorer.default_min_score)
+        return BinaryScorer(index, scorer.matrix, scorer.default_min_score, rerank)
     return scorer
 
 
