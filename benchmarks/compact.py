@@ -14,6 +14,7 @@ Writes the tables into docs/quality.md (between the COMPACT markers).
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from pathlib import Path
 
@@ -32,7 +33,8 @@ DIMS = (16, 32, 64, 100)
 
 def quality(vault: Path) -> str:
     lines = [
-        f"**Quality** (`notelink evaluate {vault} --method sgns --dims N [--binary]`, protocol A)",
+        f"**Quality** (`notelink evaluate {os.path.relpath(vault, ROOT)} --method sgns --dims N [--binary]`, "
+        "protocol A)",
         "",
         "| vectors | nDCG@10 | 95% CI | Recall@10 |",
         "|---|---:|---|---:|",

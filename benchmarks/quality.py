@@ -10,6 +10,7 @@ tables into docs/quality.md (between the QUALITY markers).
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import time
 from pathlib import Path
@@ -22,12 +23,17 @@ DOC = ROOT / "docs" / "quality.md"
 BEGIN, END = "<!-- QUALITY:BEGIN -->", "<!-- QUALITY:END -->"
 
 
+def shown(path: Path) -> str:
+    """A path as a reader in the repository would type it."""
+    return os.path.relpath(path, ROOT)
+
+
 def protocol_table(vault: Path, protocol: str) -> str:
     results = evaluate(vault, list(METHODS), protocol)
     r0 = results[0]
     lines = [
         f"**Protocol {protocol}** — {r0.queries} query notes, {r0.held_out} held-out links "
-        f"(`notelink evaluate {vault} --protocol {protocol}`)",
+        f"(`notelink evaluate {shown(vault)} --protocol {protocol}`)",
         "",
         "| method | Recall@5 | Recall@10 | MRR | nDCG@10 | 95% CI (nDCG@10) | time |",
         "|---|---:|---:|---:|---:|---|---:|",

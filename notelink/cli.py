@@ -199,12 +199,19 @@ def related(
 
 @main.command()
 @click.argument("word")
+@click.option("--method", type=click.Choice(["sgns", "softmax", "glove"]), default=None,
+              help="Which word model (default: the one the last sync used, else sgns).")  # fmt: skip
 @query
-def words(word: str, vault: str, limit: int, as_json: bool, cache_dir: str | None, quiet: bool) -> None:
+def words(
+    word: str, method: str | None, vault: str, limit: int, as_json: bool, cache_dir: str | None, quiet: bool
+) -> None:
     """Vocabulary words nearest to WORD in the vault's trained embedding."""
+    from notelink.scoring import word_method
     from notelink.vocab import tokenize
 
-    engine = _engine(vault, cache_dir, quiet)
+    engine = _engine(vault, cache_dir, quiet, method=method)
+    if word_method(engine.method) is None:  # the last sync used a method without word vectors
+        engine = _engine(vault, cache_dir, quiet, method="sgns")
     model = engine._stored_model()
     if model is None:
         engine.refresh()

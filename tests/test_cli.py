@@ -50,6 +50,8 @@ def test_words_json(vault: Path) -> None:
     assert [set(r) for r in rows] == [{"word", "score"}] * 5
     code, _, err = run("words", "zzzunknown", "--vault", str(vault))
     assert code == 1 and "not in the vault's vocabulary" in err
+    code, out, _ = run("words", "dough", "--vault", str(vault), "--method", "softmax", "--json", "--limit", "3")
+    assert code == 0 and len(json.loads(out)) == 3
 
 
 def test_status_before_and_after_sync(vault: Path) -> None:
