@@ -180,7 +180,8 @@ class BinaryScorer(CosineScorer):
 
     def rank(self, rows: list[int], k: int, exclude: list[set[int]], min_score: float) -> list[list[tuple[int, float]]]:
         out = []
-        for notes, scores in binary.rank_rows(self.matrix, self.bits, rows, self.rerank, exclude):
+        limit = None if k >= len(self.index) else k
+        for notes, scores in binary.rank_rows(self.matrix, self.bits, rows, self.rerank, exclude, limit):
             keep = scores >= min_score
             out.append([(int(j), float(s)) for j, s in zip(notes[keep][:k], scores[keep][:k], strict=True)])
         return out
