@@ -102,13 +102,19 @@ def sync(
     quiet: bool,
 ) -> None:
     """Write an 'Additional Connections' section of related notes into every note."""
+    from notelink.lock import Locked, VaultLock
     from notelink.pipeline import sync as run_sync
 
     start = time.perf_counter()
     engine = _engine(
         vault, cache_dir, quiet, top_k=top_k, seed=seed, retrain=retrain, method=method, dims=dims, binary=binary
     )
-    report, changes = run_sync(engine, dry_run=dry_run)
+    try:
+        with VaultLock(engine.store.folder, "sync"):
+            report, changes = run_sync(engine, dry_run=dry_run)
+    except Locked as e:
+        _err(f"{e}; not syncing (a running `notelink watch` keeps the sections current)")
+        sys.exit(EXIT_USAGE)
     _report_problems(report, quiet)
     if dry_run:
         from notelink.section import split
@@ -259,6 +265,9 @@ def status(vault: str, as_json: bool, cache_dir: str | None, quiet: bool) -> Non
         "notes": engine.report.notes,
         "skipped": engine.report.skipped,
     }
+    from notelink.lock import running
+
+    out["daemon"] = running(engine.store.folder)
     hybrid = engine._state.get("hybrid")
     if engine.report.unchanged_run:
         out.update(synced=True, out_of_date=[])
@@ -268,7 +277,7 @@ def status(vault: str, as_json: bool, cache_dir: str | None, quiet: bool) -> Non
     else:
         out.update(synced=False, out_of_date=[c.rel for c in engine.plan()])
         hybrid = getattr(engine.scorer(), "model", None) and engine.scorer().model.describe()
-    out["method"] = engine.options.method
+    out["method"] = engine.method
     if hybrid:
         out["hybrid"] = hybrid
     if model is not None:
@@ -283,6 +292,8 @@ def status(vault: str, as_json: bool, cache_dir: str | None, quiet: bool) -> Non
         return
     click.echo(f"vault: {out['vault']}\ncache: {out['cache']}\nnotes: {out['notes']} ({out['skipped']} skipped)")
     click.echo(f"method: {out['method']}" + (f", {hybrid}" if hybrid else ""))
+    daemon = out["daemon"]
+    click.echo(f"daemon: running (pid {daemon.get('pid')}, {daemon.get('what')})" if daemon else "daemon: not running")
     if model is not None:
         age = out["model_age_seconds"]
         click.echo(
@@ -382,3 +393,56 @@ def search(query_text: str, vault: str, limit: int, as_json: bool, cache_dir: st
         return
     for row in rows:
         click.echo(f"{row['score']:.3f}  {row['title']}  ({row['note']})\n       {row['snippet']}")
+
+
+@main.command()
+@click.argument("vault", type=click.Path())
+@click.option("--quiet-period", type=click.FloatRange(0.05, 600), default=2.0, show_default=True,
+              help="Seconds the vault must be quiet before a batch runs.")  # fmt: skip
+@click.option("--hold", type=click.FloatRange(0, 600), default=3.0, show_default=True,
+              help="A note saved less than this many seconds ago is not written to (being typed in).")  # fmt: skip
+@click.option("--verbose", "-v", is_flag=True, help="Log every event and step.")
+@method_option
+@common
+def watch(
+    vault: str,
+    quiet_period: float,
+    hold: float,
+    verbose: bool,
+    method: str | None,
+    dims: int | None,
+    binary: bool,
+    cache_dir: str | None,
+    quiet: bool,
+) -> None:
+    """Keep every note's section current while you write (runs until stopped)."""
+    import logging
+    import signal
+
+    from notelink.daemon import Watcher
+    from notelink.lock import Locked
+    from notelink.pipeline import Options
+    from notelink.vault import VaultError
+
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO,
+        format="%(asctime)s notelink: %(message)s",
+        datefmt="%H:%M:%S",
+    )
+    root = Path(vault)
+    if not root.is_dir():
+        raise VaultError(f"{root}: vault folder does not exist")
+    watcher = Watcher(root, Options(method=method, dims=dims, binary=binary), cache_dir, quiet_period, hold)
+
+    def stop(signum: int, frame: Any) -> None:
+        logging.getLogger("notelink.watch").info("stopping (signal %d)", signum)
+        watcher.stop()
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        watcher.start()
+    except Locked as e:
+        _err(f"{e}; not starting another")
+        sys.exit(EXIT_USAGE)
+    watcher.run()

@@ -80,3 +80,10 @@ class Decisions:
 
     def unset(self, kind: str, note: str, target: str) -> None:
         self.entries.discard((kind, note, target))
+
+    def rename(self, old: str, new: str) -> bool:
+        """A note moved: its decisions, and the decisions about it, follow."""
+        moved = {(k, new if n == old else n, new if t == old else t) for k, n, t in self.entries}
+        changed = moved != self.entries
+        self.entries = moved
+        return changed

@@ -55,6 +55,7 @@ class Report:
     changed: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # "path: problem" for each note skipped
     unchanged_run: bool = False  # nothing in the vault changed since the last sync
+    renamed: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def skipped(self) -> int:
@@ -84,6 +85,7 @@ class Engine:
         self.records: dict[str, NoteRecord] = {}
         self._index: Any = None
         self._scorer: Scorer | None = None
+        self._must_train = False
         self.loaded: dict[str, LoadedNote] = {}
         self.model: Any = None
         self.decisions = Decisions.load(self.root)
@@ -197,7 +199,9 @@ class Engine:
                         drift += 1
             stage.update(i + 1)
         stage.done()
-        drift += len(set(self.records) - set(new_records))
+        gone = set(self.records) - set(new_records)
+        drift += len(gone)
+        self._follow_renames(gone, new_records)
         self.records = new_records
 
         params = self.model_params()
@@ -206,13 +210,35 @@ class Engine:
             # Trained by another run (``related`` on a changed vault): measure drift anew.
             drift, trained_on = 0, self.model.notes
         must_train = self.model is None or self.options.retrain or drift >= max(1, RETRAIN_FRACTION * trained_on)
-        if params is not None and must_train and allow_train and self.records:
+        self._must_train = params is not None and must_train and bool(self.records)
+        if self._must_train and allow_train:
             self._train(files)
             drift = 0
+            self._must_train = False
         self._state["drift"] = drift
         self.report.notes = len(self.records)
         self.report.vocab = len(self.model.vocab) if self.model is not None else 0
         return files
+
+    def _follow_renames(self, gone: set[str], new_records: dict[str, NoteRecord]) -> None:
+        """A note that left one path and appeared at another with the same text was
+        renamed: its review decisions follow it, and so do the ones about it."""
+        arrived: dict[str, list[str]] = {}
+        for rel, rec in new_records.items():
+            if rel not in self.records:
+                arrived.setdefault(rec.body_hash, []).append(rel)
+        for old in sorted(gone):
+            matches = arrived.get(self.records[old].body_hash, [])
+            if len(matches) == 1:
+                new = matches[0]
+                self.decisions.rename(old, new)
+                self.report.renamed.append((old, new))
+                rec = new_records[new]
+                rec.offered, rec.offered_targets = self.records[old].offered, self.records[old].offered_targets
+
+    def needs_training(self) -> bool:
+        """After ``refresh(allow_train=False)``: whether the model is due a retrain."""
+        return self._must_train
 
     def _stored_model(self) -> Any:
         """The cached word model, if it is the one the current options ask for."""

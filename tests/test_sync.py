@@ -238,3 +238,23 @@ def test_temp_file_left_by_a_killed_run_is_removed(vault: Path) -> None:
     stale.write_bytes(b"half a note")
     assert sync(vault)[0] == 0
     assert not stale.exists()
+
+
+def test_decisions_follow_a_renamed_note(vault: Path) -> None:
+    sync(vault)
+    note = vault / "sky/Binoculars.md"
+    text = note.read_text(encoding="utf-8")
+    body = section.split(text)[1]
+    rejected = section.parse_item(body[1]).target
+    note.write_text(text.replace(body[1] + "\n", ""), encoding="utf-8")
+    sync(vault)
+    assert "reject\tsky/Binoculars.md\t" in (vault / DECISIONS_PATH).read_text(encoding="utf-8")
+    os.rename(note, vault / "sky/Field Glasses.md")
+    sync(vault)
+    decisions = (vault / DECISIONS_PATH).read_text(encoding="utf-8")
+    assert "sky/Binoculars.md" not in decisions
+    assert "reject\tsky/Field Glasses.md\t" in decisions
+    final = section.split((vault / "sky/Field Glasses.md").read_text(encoding="utf-8"))[1] or []
+    assert all((it := section.parse_item(line)) is None or it.target != rejected for line in final)
+    for other in vault.rglob("*.md"):
+        assert "[[Binoculars]]" not in other.read_text(encoding="utf-8"), other

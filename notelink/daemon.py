@@ -1,0 +1,247 @@
+"""``notelink watch``: keep every section current while the user writes.
+
+watchdog's Observer reports file events from the vault; the daemon only translates
+them into pipeline runs:
+
+* every event on a note (created, modified, deleted, moved — whatever way an editor
+  saves: in place, temp file + rename, backup + rename) marks the vault dirty;
+* once the vault has been quiet for ``quiet`` seconds, one batch runs: the same
+  incremental update as ``notelink sync`` (changed notes re-read and embedded with the
+  current model, everything re-ranked, only changed sections written);
+* a note saved in the last ``hold`` seconds is not written to (the user is typing in
+  it); it is picked up by a later batch;
+* notelink's own writes are recognised (the size and mtime it left behind) and do
+  not count as changes, so the daemon never feeds itself;
+* when the notes changed since training reach the retrain threshold, a new model is
+  trained in a background thread and swapped in when ready; batches keep using the
+  old one meanwhile.
+
+One daemon per vault: it holds the vault's lock (see :mod:`notelink.lock`) for its
+whole life, so a second ``watch`` or a ``sync`` refuses with a clear message.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from notelink.lock import VaultLock
+from notelink.pipeline import Engine, Options, sync
+from notelink.store import vault_cache
+from notelink.vault import CONFIG_NAME, excluded, is_note_name, load_config
+
+log = logging.getLogger("notelink.watch")
+
+DEFAULT_QUIET = 2.0
+DEFAULT_HOLD = 3.0
+
+
+class Watcher:
+    def __init__(
+        self,
+        root: Path,
+        options: Options | None = None,
+        cache_dir: str | None = None,
+        quiet: float = DEFAULT_QUIET,
+        hold: float = DEFAULT_HOLD,
+    ) -> None:
+        self.root = Path(root)
+        self.options = options or Options()
+        self.cache_dir = cache_dir
+        self.quiet = quiet
+        self.hold = hold
+        self.stop_event = threading.Event()
+        self.wake = threading.Condition()
+        self.dirty_at: float | None = None  # monotonic time of the last relevant event
+        self.held: set[str] = set()
+        self.own: dict[str, tuple[int, int]] = {}  # rel → (size, mtime_ns) notelink left
+        self.batches = 0
+        self.writes = 0
+        self.lock = VaultLock(vault_cache(self.root, cache_dir), "watch")
+        self._observer: Any = None
+        self._trainer: threading.Thread | None = None
+        self._patterns: list[Any] = []
+
+    # --- events ------------------------------------------------------------------
+    def relevant(self, path: str) -> bool:
+        try:
+            rel = Path(path).relative_to(self.root).as_posix()
+        except ValueError:
+            return False
+        if rel in (CONFIG_NAME, ".notelink/decisions.txt"):
+            return True
+        parts = rel.split("/")
+        if any(p.startswith(".") for p in parts) or not is_note_name(parts[-1]):
+            return False
+        return not excluded(rel, self._patterns)
+
+    def is_own_write(self, path: str) -> bool:
+        try:
+            rel = Path(path).relative_to(self.root).as_posix()
+        except ValueError:
+            return False
+        stamp = self.own.get(rel)
+        if stamp is None:
+            return False
+        try:
+            st = os.stat(path)
+        except OSError:
+            return False
+        return (st.st_size, st.st_mtime_ns) == stamp
+
+    def on_event(self, event: Any) -> None:
+        kind = event.event_type
+        if kind in ("opened", "closed_no_write"):
+            return
+        paths = [os.fsdecode(p) for p in (event.src_path, getattr(event, "dest_path", "")) if p]
+        if event.is_directory:
+            # A folder moved or deleted takes its notes with it.
+            if kind not in ("moved", "deleted") or not any(self.visible(p) for p in paths):
+                return
+        else:
+            hits = [p for p in paths if self.relevant(p)]
+            if not hits:
+                return
+            if kind in ("modified", "closed", "created", "moved") and self.is_own_write(hits[-1]):
+                return  # what notelink itself just wrote (moved: its temp file onto the note)
+        with self.wake:
+            self.dirty_at = time.monotonic()
+            self.wake.notify_all()
+
+    def visible(self, path: str) -> bool:
+        try:
+            rel = Path(path).relative_to(self.root).as_posix()
+        except ValueError:
+            return False
+        return not any(p.startswith(".") for p in rel.split("/"))
+
+    # --- batches -------------------------------------------------------------------
+    def run_batch(self) -> None:
+        start = time.monotonic()
+        engine = Engine(self.root, self.options, cache_dir=self.cache_dir)
+        engine.refresh(allow_train=False)
+        if engine.report.unchanged_run:
+            return
+        if engine.model is None and engine.model_params() is not None and self._trainer is None:
+            # No model yet (first run): train now, in the foreground.
+            engine.refresh()
+        elif engine.needs_training():
+            self._train_in_background()
+        changes = engine.plan()
+        now = time.time()
+        held = {ch.rel for ch in changes if now - _mtime(self.root / ch.rel) < self.hold}
+        engine.apply([ch for ch in changes if ch.rel not in held])
+        engine.decisions.save(self.root)
+        engine.save(synced=not held)
+        for rel in engine.report.changed:
+            st = os.stat(self.root / rel)
+            self.own[rel] = (st.st_size, st.st_mtime_ns)
+        self.writes += len(engine.report.changed)
+        self.batches += 1
+        self.held = held
+        for line in engine.report.problems:
+            log.warning("%s", line)
+        log.info(
+            "batch: %d notes read, %d sections written%s, %.2fs",
+            engine.report.read,
+            len(engine.report.changed),
+            f", {len(held)} held (being edited)" if held else "",
+            time.monotonic() - start,
+        )
+
+    def _train_in_background(self) -> None:
+        def train() -> None:
+            try:
+                engine = Engine(self.root, self.options, cache_dir=self.cache_dir)
+                engine.refresh()  # retrains and saves the model; batches pick it up
+                log.info("retrained the model in %.1fs", engine.report.train_seconds)
+            except Exception as e:  # a failed retrain keeps the old model
+                log.warning("retraining failed: %s", e)
+            finally:
+                with self.wake:
+                    self._trainer = None
+                    self.dirty_at = time.monotonic() - self.quiet
+                    self.wake.notify_all()
+
+        self._trainer = threading.Thread(target=train, name="notelink-retrain", daemon=True)
+        self._trainer.start()
+
+    # --- life ----------------------------------------------------------------------
+    def start(self) -> None:
+        from watchdog.events import FileSystemEventHandler
+        from watchdog.observers import Observer
+
+        from notelink.vault import _glob_regex
+
+        self.lock.acquire()
+        try:
+            self._patterns = [_glob_regex(p) for p in load_config(self.root).exclude]
+            watcher = self
+
+            class Handler(FileSystemEventHandler):
+                def on_any_event(self, event: Any) -> None:
+                    watcher.on_event(event)
+
+            self._observer = Observer()
+            self._observer.schedule(Handler(), str(self.root), recursive=True)
+            self._observer.start()
+            report, _ = sync(Engine(self.root, self.options, cache_dir=self.cache_dir))
+            for rel in report.changed:
+                st = os.stat(self.root / rel)
+                self.own[rel] = (st.st_size, st.st_mtime_ns)
+            self.writes += len(report.changed)
+            log.info("watching %s: %d notes, %d sections written", self.root, report.notes, len(report.changed))
+        except BaseException:
+            self.close()
+            raise
+
+    def run(self) -> None:
+        """Serve until :meth:`stop`: one batch after each quiet period."""
+        while not self.stop_event.is_set():
+            with self.wake:
+                due = self._due()
+                if due is None:
+                    self.wake.wait(timeout=1.0)
+                    continue
+                if due > 0:
+                    self.wake.wait(timeout=due)
+                    continue
+                self.dirty_at = None
+            try:
+                self.run_batch()
+            except Exception as e:
+                log.error("batch failed: %s", e)
+            if self.held:
+                with self.wake:  # come back for the notes being edited
+                    self.dirty_at = time.monotonic() - self.quiet + self.hold
+        self.close()
+
+    def _due(self) -> float | None:
+        if self.dirty_at is None:
+            return None
+        return self.dirty_at + self.quiet - time.monotonic()
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        with self.wake:
+            self.wake.notify_all()
+
+    def close(self) -> None:
+        if self._observer is not None:
+            self._observer.stop()
+            self._observer.join(timeout=10)
+            self._observer = None
+        if self._trainer is not None:
+            self._trainer.join(timeout=600)
+        self.lock.release()
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return os.stat(path).st_mtime
+    except OSError:
+        return 0.0
