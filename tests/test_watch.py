@@ -1,0 +1,182 @@
+"""The daemon with real watchdog events, real files and real threads.
+
+No sleeping and hoping: every test waits on a condition with a timeout.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from notelink import section
+from notelink.cli import main
+from notelink.daemon import Watcher
+from notelink.lock import Locked
+from notelink.pipeline import Options
+
+SKY = "Telescopes and binoculars show the Moon, planets, galaxies and nebulae in a dark night sky."
+
+
+def wait_for(cond: Callable[[], bool], timeout: float = 30.0, what: str = "condition") -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if cond():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def has_section(path: Path) -> bool:
+    try:
+        return section.split(path.read_text(encoding="utf-8"))[1] is not None
+    except OSError:
+        return False
+
+
+def links_in_sections(root: Path) -> str:
+    out = []
+    for p in root.rglob("*.md"):
+        body = section.split(p.read_text(encoding="utf-8"))[1]
+        out += body or []
+    return "\n".join(out)
+
+
+@pytest.fixture
+def watching(vault: Path) -> Iterator[Watcher]:
+    w = Watcher(vault, Options(), quiet=0.3, hold=0.0)
+    w.start()
+    loop = threading.Thread(target=w.run, name="watch-loop")
+    loop.start()
+    yield w
+    w.stop()
+    loop.join(30)
+    assert not loop.is_alive()
+
+
+def test_direct_write_of_a_new_note_gets_a_section(watching: Watcher, vault: Path) -> None:
+    note = vault / "sky/Andromeda.md"
+    note.write_text(f"# Andromeda\n\n{SKY} See it with [[Binoculars]].\n", encoding="utf-8")
+    wait_for(lambda: has_section(note), what="a section in the new note")
+    assert note.read_text(encoding="utf-8").startswith(f"# Andromeda\n\n{SKY} See it with [[Binoculars]].\n")
+
+
+@pytest.mark.parametrize("pattern", ["temp-then-rename", "backup-then-rename", "in-place"])
+def test_editor_save_patterns(watching: Watcher, vault: Path, pattern: str) -> None:
+    note = vault / "sky/Moon Phases.md"
+    wait_for(lambda: has_section(note), what="the initial section")
+    batches = watching.batches
+    user_text = section.remove(note.read_text(encoding="utf-8")) + "Added: the Moon and planets through a telescope.\n"
+    with_section = section.replace_body(user_text, section.split(note.read_text(encoding="utf-8"))[1])
+    if pattern == "temp-then-rename":  # VS Code / JetBrains "safe write"
+        tmp = note.with_name("Moon Phases.md.tmp~")
+        tmp.write_text(with_section, encoding="utf-8")
+        os.replace(tmp, note)
+    elif pattern == "backup-then-rename":  # Vim: rename to backup, write anew, drop the backup
+        backup = note.with_name("Moon Phases.md~")
+        os.rename(note, backup)
+        note.write_text(with_section, encoding="utf-8")
+        backup.unlink()
+    else:  # Obsidian: write in place
+        note.write_text(with_section, encoding="utf-8")
+    wait_for(lambda: watching.batches > batches, what="a batch")
+    text = note.read_text(encoding="utf-8")
+    assert section.remove(text) == user_text  # the user's edit is all there, once
+    assert text.count(section.BEGIN) == 1
+
+
+def test_a_burst_of_changes_is_one_batch_or_few(watching: Watcher, vault: Path) -> None:
+    batches = watching.batches
+    notes = []
+    for i in range(30):
+        note = vault / f"burst/Star {i}.md"
+        note.parent.mkdir(exist_ok=True)
+        note.write_text(f"# Star {i}\n\n{SKY} Star number {i}.\n", encoding="utf-8")
+        notes.append(note)
+    wait_for(lambda: all(has_section(n) for n in notes), what="sections in all 30 notes")
+    assert watching.batches - batches <= 3
+
+
+def test_rename_and_delete_follow_into_other_sections(watching: Watcher, vault: Path) -> None:
+    wait_for(lambda: "[[Binoculars]]" in links_in_sections(vault), what="a suggestion of Binoculars")
+    os.rename(vault / "sky/Binoculars.md", vault / "sky/Field Glasses.md")
+    wait_for(lambda: "[[Binoculars]]" not in links_in_sections(vault), what="the old name to leave every section")
+    assert "[[Field Glasses]]" in links_in_sections(vault)
+    (vault / "sky/Field Glasses.md").unlink()
+    wait_for(lambda: "[[Field Glasses]]" not in links_in_sections(vault), what="the deleted note to leave")
+
+
+def test_a_note_being_edited_is_not_written_to(vault: Path) -> None:
+    w = Watcher(vault, Options(), quiet=0.2, hold=2.0)
+    w.start()
+    loop = threading.Thread(target=w.run, name="watch-loop")
+    loop.start()
+    try:
+        note = vault / "sky/Comets.md"
+        note.write_text(f"# Comets\n\n{SKY} Comets have tails.\n", encoding="utf-8")
+        wait_for(lambda: w.batches >= 1, what="the first batch")
+        assert not has_section(note) or time.time() - note.stat().st_mtime >= 2.0
+        wait_for(lambda: has_section(note), what="the held note, once quiet")
+    finally:
+        w.stop()
+        loop.join(30)
+
+
+def test_own_writes_do_not_feed_the_daemon(watching: Watcher, vault: Path) -> None:
+    idle = float(os.environ.get("NOTELINK_IDLE_SECONDS", "60"))
+    note = vault / "sky/Variable Stars.md"
+    note.write_text(note.read_text(encoding="utf-8") + "\nCepheids and galaxies.\n", encoding="utf-8")
+    wait_for(lambda: watching.batches >= 1, what="a batch")
+    time.sleep(1.0)  # let the batch's own writes land and be reported
+    writes, batches = watching.writes, watching.batches
+    end = time.monotonic() + idle
+    while time.monotonic() < end:  # a minute of idle watching: nothing is written
+        time.sleep(0.5)
+        assert watching.writes == writes and watching.batches == batches
+
+
+def test_one_daemon_per_vault(watching: Watcher, vault: Path) -> None:
+    second = Watcher(vault, Options())
+    with pytest.raises(Locked, match="notelink watch .* is already working on this vault"):
+        second.start()
+    result = CliRunner().invoke(main, ["sync", str(vault)])
+    assert result.exit_code == 2 and "already working on this vault" in result.stderr
+
+
+def test_sigterm_during_a_batch_leaves_every_note_whole(vault: Path, cache_dir: Path) -> None:
+    env = {**os.environ, "NOTELINK_CACHE_DIR": str(cache_dir)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "notelink", "watch", str(vault), "--quiet-period", "0.1", "--hold", "0"],
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        lines: list[str] = []
+        reader = threading.Thread(target=lambda: lines.extend(proc.stderr), name="stderr-reader")
+        reader.start()
+        wait_for(lambda: any("watching" in line for line in lines), timeout=120, what="the daemon to start")
+        user = {}
+        for i, note in enumerate(sorted(vault.rglob("*.md"))[:20]):
+            text = note.read_text(encoding="utf-8") + f"\nEdit {i} about telescopes and bread.\n"
+            note.write_text(text, encoding="utf-8")
+            user[note] = section.remove(text)
+        wait_for(lambda: any("batch" in line for line in lines) or len(lines) > 1, timeout=30, what="a batch")
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0
+        reader.join(10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    for note, text in user.items():
+        assert section.remove(note.read_text(encoding="utf-8")) == text
+    assert not list(vault.rglob("*.notelink-tmp"))
