@@ -145,7 +145,7 @@ def test_own_writes_do_not_feed_the_daemon(watching: Watcher, vault: Path) -> No
 
 def test_one_daemon_per_vault(watching: Watcher, vault: Path) -> None:
     second = Watcher(vault, Options())
-    with pytest.raises(Locked, match="notelink watch .* is already working on this vault"):
+    with pytest.raises(Locked, match=r"notelink watch .* is already working on this vault"):
         second.start()
     result = CliRunner().invoke(main, ["sync", str(vault)])
     assert result.exit_code == 2 and "already working on this vault" in result.stderr
