@@ -64,6 +64,20 @@ class HybridModel:
         out[MENTION] += self.mention_boost * (x[MENTION] > 0)
         return out
 
+    def to_json(self) -> dict[str, object]:
+        return {
+            "weights": self.weights.tolist(), "bias": self.bias, "mean": self.mean.tolist(), "std": self.std.tolist(),
+            "fitted": self.fitted, "links": self.links, "mention_boost": self.mention_boost, "features": FEATURES,
+        }  # fmt: skip
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> HybridModel | None:
+        if not isinstance(data, dict) or data.get("features") != FEATURES:
+            return None
+        arr = lambda key: np.array(data[key], np.float32)  # noqa: E731
+        return cls(arr("weights"), float(data["bias"]), arr("mean"), arr("std"), bool(data["fitted"]),
+                   int(data["links"]), float(data["mention_boost"]))  # fmt: skip
+
     def describe(self) -> str:
         if not self.fitted:
             return f"fixed weights (only {self.links} links, fewer than {MIN_LINKS} to learn from)"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
@@ -35,12 +36,46 @@ def vector_counts(rec: NoteRecord, minus: dict[str, int] | None = None) -> Count
     return c
 
 
+@dataclass
+class TextModel:
+    """What the text signals were fitted with: kept between small updates, so a few
+    changed notes do not refit the vocabulary, idf and LSA of the whole vault."""
+
+    vocab: dict[str, int]
+    idf: np.ndarray
+    lsa_projection: np.ndarray
+
+    def save(self, store: Any) -> None:
+        words = sorted(self.vocab, key=self.vocab.__getitem__)
+        store.write_json("text-model.json", {"words": words})
+        store.write_array("text-idf.npy", self.idf)
+        store.write_array("text-lsa.npy", self.lsa_projection)
+
+    @classmethod
+    def load(cls, store: Any) -> TextModel | None:
+        meta, idf, lsa = (
+            store.read_json("text-model.json"),
+            store.read_array("text-idf.npy"),
+            store.read_array("text-lsa.npy"),
+        )
+        if meta is None or idf is None or lsa is None or len(meta["words"]) != len(idf) or len(idf) != len(lsa):
+            return None
+        return cls({w: i for i, w in enumerate(meta["words"])}, idf, lsa)
+
+
 class VaultIndex:
     def __init__(
-        self, records: dict[str, NoteRecord], model: Any = None, seed: int = 0, dims: int | None = None
+        self,
+        records: dict[str, NoteRecord],
+        model: Any = None,
+        seed: int = 0,
+        dims: int | None = None,
+        frozen: TextModel | None = None,
     ) -> None:
         self.order = sorted(records)
         self.pos = {rel: i for i, rel in enumerate(self.order)}
+        if frozen is not None:  # vocabulary, idf and LSA of an earlier run: no new fit
+            self.vocab, self.idf, self.lsa_projection = frozen.vocab, frozen.idf, frozen.lsa_projection
         self.records = [records[rel] for rel in self.order]
         self.model = model
         self.seed = seed
@@ -49,6 +84,9 @@ class VaultIndex:
 
     def __len__(self) -> int:
         return len(self.order)
+
+    def text_model(self) -> TextModel:
+        return TextModel(self.vocab, self.idf, self.lsa_projection)
 
     # --- text ------------------------------------------------------------------
     @cached_property

@@ -44,6 +44,7 @@ class NoteRecord:
     has_section: bool = False
     offered: list[str] = field(default_factory=list)  # unticked lines notelink last wrote
     offered_targets: list[str] = field(default_factory=list)  # their notes (vault paths)
+    floor: float = 0.0  # the score another note must beat to enter this note's suggestions
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -17,8 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from notelink import section
 from notelink.decisions import DECISIONS_PATH, Decisions
+from notelink.hybrid import MIN_LINKS
 from notelink.links import Resolver
 from notelink.notes import LoadedNote, NoteProblem, NoteRecord, load_note, sha
 from notelink.progress import Progress
@@ -86,6 +89,7 @@ class Engine:
         self._index: Any = None
         self._scorer: Scorer | None = None
         self._must_train = False
+        self.refitted = False
         self.loaded: dict[str, LoadedNote] = {}
         self.model: Any = None
         self.decisions = Decisions.load(self.root)
@@ -263,7 +267,7 @@ class Engine:
     @staticmethod
     def _carry_over(new: NoteRecord, old: NoteRecord | None) -> NoteRecord:
         if old is not None:
-            new.offered, new.offered_targets = old.offered, old.offered_targets
+            new.offered, new.offered_targets, new.floor = old.offered, old.offered_targets, old.floor
         return new
 
     def _docs(self, files: list[NoteFile], rels: list[str]) -> list[LoadedNote]:
@@ -304,14 +308,80 @@ class Engine:
 
             if self.model is None:
                 self.model = self._stored_model()
-            self._index = VaultIndex(self.records, self.model, self.seed, self.options.dims)
+            self._index = VaultIndex(self.records, self.model, self.seed, self.options.dims, self._kept_text())
         return self._index
 
     def scorer(self) -> Scorer:
         if self._scorer is None or self._scorer.index is not self.index():
             o = self.options
-            self._scorer = make_scorer(self.method, self.index(), self.seed, o.binary, o.binary_rerank)
+            kept = self._kept_hybrid()
+            self._scorer = make_scorer(self.method, self.index(), self.seed, o.binary, o.binary_rerank, kept)
+            self.refitted = self.method == "hybrid" and kept is None
         return self._scorer
+
+    def _reusable(self) -> bool:
+        """Whether what the last complete sync fitted (text model, hybrid weights) still
+        applies: same settings, same word model, nothing retrained, few notes changed."""
+        if self.report.trained or not self._state.get("synced") or self._state.get("settings") != self._settings():
+            return False
+        if self._state.get("model_id") != (self.model.model_id if self.model is not None else None):
+            return False
+        changed = len([r for r in self.loaded if r in self.records]) + len(set(self.previous) - set(self.records))
+        return changed <= max(20, 0.05 * len(self.records))
+
+    def _kept_text(self) -> Any:
+        from notelink.index import TextModel
+
+        return TextModel.load(self.store) if self._reusable() else None
+
+    def _kept_hybrid(self) -> Any:
+        """The hybrid weights of the last sync, while they still fit the vault: same
+        settings and word model, and the number of links within 10% of what they were
+        fitted on. Otherwise None, and they are fitted anew."""
+        from notelink.hybrid import HybridModel
+
+        if self.method != "hybrid" or not self._reusable():
+            return None
+        model = HybridModel.from_json(self._state.get("hybrid_model") or {})
+        if model is None:
+            return None
+        links = sum(len(out) for out in self.index().out_links)
+        if abs(links - model.links) > max(2, 0.1 * model.links) or (model.fitted != (links >= MIN_LINKS)):
+            return None
+        return model
+
+    def affected(self) -> list[str] | None:
+        """The notes whose suggestions this run may change, or None for all of them.
+
+        After a complete sync, with the same settings and model, a few changed notes can
+        only move: their own suggestions; notes that offer them (they may drop out);
+        notes linked to or from them (graph signals); and notes whose weakest
+        suggestion they now beat. Everything else keeps its section as it is."""
+        index, scorer = self.index(), self.scorer()
+        if self.refitted or not self._reusable():
+            return None
+        changed = {rel for rel in self.loaded if rel in self.records}
+        gone = set(self.previous) - set(self.records)
+        if len(changed) + len(gone) > max(20, 0.05 * len(index)):
+            return None
+        touched = changed | gone
+        out = set(changed)
+        for rel, rec in self.records.items():
+            if touched & set(rec.offered_targets):
+                out.add(rel)
+        for rel in changed:
+            i = index.pos[rel]
+            out |= {index.order[j] for j in index.out_links[i]}
+            out |= {index.order[j] for j in index.adjacency_t[i].indices}
+            if rel in self.previous:
+                out |= {t for t in (index.resolver.resolve(raw, rel) for raw in self.previous[rel].links) if t}
+        floors = np.array([r.floor for r in index.records])
+        others = np.arange(len(index))
+        for rel in sorted(changed):
+            c = index.pos[rel]
+            scores = scorer.pair_scores(others, np.full(len(others), c))
+            out |= {index.order[j] for j in np.flatnonzero(scores > floors) if j != c}
+        return sorted(r for r in out if r in index.pos)
 
     def exclusions(self, rel: str) -> set[str]:
         """Notes never suggested for ``rel``: what it links to or embeds, what the user
@@ -378,17 +448,20 @@ class Engine:
             if rel in self.records:
                 self._review(rel, resolver, self.previous.get(rel))
         stage = self.progress.stage("ranking", 1)
-        ranks = self.ranking()
+        ranks = self.ranking(self.affected())
         stage.done()
         index, scorer = self.index(), self.scorer()
+        threshold = self.min_score if self.min_score is not None else scorer.default_min_score
 
         def why(a: str, b: str) -> list[str]:
             return scorer.reasons(index.pos[a], index.pos[b])
 
         changes: list[Change] = []
-        for rel in sorted(self.records):
+        for rel in sorted(ranks):
             rec = self.records[rel]
-            picks = ranks.get(rel, []) if rec.enabled else []
+            ranked = ranks[rel]
+            rec.floor = ranked[-1][1] if len(ranked) >= self.top_k else threshold
+            picks = ranked if rec.enabled else []
             kept = list(zip(rec.offered_targets, rec.offered, strict=False))
             same = {t for t, _ in picks} == set(rec.offered_targets) and len(kept) == len(picks)
             if same and all(resolver.link_text(t) in line for t, line in kept):
@@ -454,6 +527,8 @@ class Engine:
 
     def save(self, synced: bool) -> None:
         order = sorted(self.records)
+        if self._index is not None and len(self._index) and "idf" in self._index.__dict__:
+            self._index.text_model().save(self.store)
         self.store.write_json(
             "state.json",
             {
@@ -464,6 +539,7 @@ class Engine:
                 "decisions_stamp": self._decisions_stamp(),
                 "model_id": self.model.model_id if self.model is not None else None,
                 "hybrid": self._scorer.model.describe() if hasattr(self._scorer, "model") else None,
+                "hybrid_model": self._scorer.model.to_json() if hasattr(self._scorer, "model") else None,
                 "trained_notes": self._state.get("trained_notes", 0),
                 "drift": self._state.get("drift", 0),
                 "synced_at": time.time(),

@@ -50,6 +50,10 @@ class Scorer:
     def score_rows(self, rows: list[int]) -> np.ndarray:
         raise NotImplementedError
 
+    def pair_scores(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Scores of the pairs (a[k], b[k])."""
+        raise NotImplementedError
+
     def rank(self, rows: list[int], k: int, exclude: list[set[int]], min_score: float) -> list[list[tuple[int, float]]]:
         return top_k_by(self.score_rows, len(self.index), k, exclude, min_score, rows)
 
@@ -77,6 +81,11 @@ class CosineScorer(Scorer):
         self.matrix = matrix
         self.default_min_score = min_score
 
+    def pair_scores(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        x, y = self.matrix[a], self.matrix[b]
+        prod = x.multiply(y) if hasattr(x, "multiply") else x * y
+        return np.asarray(prod.sum(axis=1), np.float64).ravel()
+
     def score_rows(self, rows: list[int]) -> np.ndarray:
         s = self.matrix[rows] @ self.matrix.T
         return s.toarray() if hasattr(s, "toarray") else np.asarray(s)
@@ -85,17 +94,23 @@ class CosineScorer(Scorer):
 class HybridScorer(Scorer):
     default_min_score = 0.5
 
-    def __init__(self, index: VaultIndex, seed: int = 0) -> None:
+    def __init__(self, index: VaultIndex, seed: int = 0, model: hybrid.HybridModel | None = None) -> None:
         super().__init__(index)
-        self.model = hybrid.fit(index, seed)
+        self.model = model if model is not None else hybrid.fit(index, seed)
+
+    def pair_scores(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return self.model.scores(pair_features(self.index, a, b))
 
     def score_rows(self, rows: list[int]) -> np.ndarray:
         n = len(self.index)
         out = np.full((len(rows), n), -1.0, np.float64)
-        for r, i in enumerate(rows):
-            cand = candidates(self.index, i)
-            x = pair_features(self.index, np.full(len(cand), i), cand)
-            out[r, cand] = self.model.scores(x)
+        cands = [candidates(self.index, i) for i in rows]
+        a = np.concatenate([np.full(len(c), i) for i, c in zip(rows, cands, strict=True)]) if rows else np.zeros(0)
+        scores = self.pair_scores(a.astype(np.int64), np.concatenate(cands) if cands else np.zeros(0, np.int64))
+        at = 0
+        for r, (i, cand) in enumerate(zip(rows, cands, strict=True)):
+            out[r, cand] = scores[at : at + len(cand)]
+            at += len(cand)
             # Notes outside the candidates follow, in TF-IDF order, below every candidate.
             rest = np.setdiff1d(np.arange(n), np.append(cand, i))
             if len(rest):
@@ -105,8 +120,10 @@ class HybridScorer(Scorer):
 
     def rank(self, rows: list[int], k: int, exclude: list[set[int]], min_score: float) -> list[list[tuple[int, float]]]:
         out = []
-        for i in rows:
-            out.append(best_of(self.score_rows([i])[0], k, exclude[i] | {i}, min_score))
+        for start in range(0, len(rows), 32):  # one pair_features call for 32 notes' candidates
+            chunk = rows[start : start + 32]
+            scores = self.score_rows(chunk)
+            out += [best_of(scores[r], k, exclude[i] | {i}, min_score) for r, i in enumerate(chunk)]
         return out
 
     def reasons(self, a: int, b: int) -> list[str]:
@@ -188,8 +205,15 @@ class BinaryScorer(CosineScorer):
 
 
 def make_scorer(
-    method: str, index: VaultIndex, seed: int = 0, use_binary: bool = False, rerank: int = BINARY_RERANK
+    method: str,
+    index: VaultIndex,
+    seed: int = 0,
+    use_binary: bool = False,
+    rerank: int = BINARY_RERANK,
+    hybrid_model: hybrid.HybridModel | None = None,
 ) -> Scorer:
+    if method == "hybrid":
+        return HybridScorer(index, seed, hybrid_model)
     scorer = _make_scorer(method, index, seed)
     if use_binary and isinstance(scorer, CosineScorer) and isinstance(scorer.matrix, np.ndarray):
         return BinaryScorer(index, scorer.matrix, scorer.default_min_score, rerank)
