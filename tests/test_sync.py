@@ -258,3 +258,20 @@ def test_decisions_follow_a_renamed_note(vault: Path) -> None:
     assert all((it := section.parse_item(line)) is None or it.target != rejected for line in final)
     for other in vault.rglob("*.md"):
         assert "[[Binoculars]]" not in other.read_text(encoding="utf-8"), other
+
+
+def test_an_edit_reaches_the_notes_it_should_and_only_those(vault: Path) -> None:
+    sync(vault)
+    before = snapshot(vault)
+    note = vault / "sky/Eclipses.md"
+    text = note.read_text(encoding="utf-8")
+    prefix, body, _ = section.split(text)
+    extra = "\n\nDuring totality I baked bread: sourdough starter, flour, water, dough, levain, crust and crumb."
+    note.write_text(section.replace_body(prefix + extra, body) if body else text + extra, encoding="utf-8")
+    code, _, err = sync(vault)
+    assert code == 0 and "model reused" in err, err
+    new_body = section.split(note.read_text(encoding="utf-8"))[1] or []
+    assert any("kitchen" in line or "Sourdough" in line or "Crumb" in line for line in new_body), new_body
+    after = snapshot(vault)
+    rewritten = [rel for rel in after if after[rel] != before.get(rel)]
+    assert len(rewritten) <= 8, rewritten
