@@ -108,6 +108,7 @@ class Watcher:
                 return
             if kind in ("modified", "closed", "created", "moved") and self.is_own_write(hits[-1]):
                 return  # what notelink itself just wrote (moved: its temp file onto the note)
+        log.debug("%s %s", kind, " -> ".join(paths))
         with self.wake:
             self.dirty_at = time.monotonic()
             self.wake.notify_all()
@@ -122,6 +123,9 @@ class Watcher:
     # --- batches -------------------------------------------------------------------
     def run_batch(self) -> None:
         start = time.monotonic()
+        from notelink.vault import _glob_regex
+
+        self._patterns = [_glob_regex(p) for p in load_config(self.root).exclude]  # .notelink.toml may have changed
         engine = Engine(self.root, self.options, cache_dir=self.cache_dir)
         engine.refresh(allow_train=False)
         if engine.report.unchanged_run:

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -69,30 +70,36 @@ class Model:
         return [(self.vocab.words[j], float(scores[j])) for j in order]
 
     def save(self, store: Store) -> None:
-        name = self.params["method"]
-        store.write_array(f"{name}-word_vectors.npy", self.word_vectors)
-        store.write_array(f"{name}-component.npy", self.component)
-        store.write_json(
-            f"{name}-model.json",
-            {
-                "params": self.params,
-                "trained_at": self.trained_at,
-                "train_seconds": self.train_seconds,
-                "notes": self.notes,
-                "words": self.vocab.words,
-                "counts": self.vocab.counts.tolist(),
-            },
+        """One ``.npz`` file, replaced atomically: a reader (the daemon, between batches)
+        sees the old model or the new one, never half of each."""
+        meta = {
+            "format": 1, "params": self.params, "trained_at": self.trained_at,
+            "train_seconds": self.train_seconds, "notes": self.notes,
+        }  # fmt: skip
+        store.write_arrays(
+            f"{self.params['method']}-model.npz",
+            word_vectors=self.word_vectors,
+            component=self.component,
+            words=np.array(self.vocab.words, dtype=str),
+            counts=self.vocab.counts,
+            meta=np.array(json.dumps(meta)),
         )
 
     @classmethod
     def load(cls, store: Store, method: str = "sgns") -> Model | None:
-        meta = store.read_json(f"{method}-model.json")
-        wv = store.read_array(f"{method}-word_vectors.npy")
-        comp = store.read_array(f"{method}-component.npy")
-        if meta is None or wv is None or comp is None or len(wv) != len(meta["words"]):
+        arrays = store.read_arrays(f"{method}-model.npz")
+        if arrays is None:
             return None
-        vocab = Vocabulary(list(meta["words"]), np.array(meta["counts"], dtype=np.int64))
-        return cls(vocab, wv, comp, meta["params"], meta["trained_at"], meta["train_seconds"], meta.get("notes", 0))
+        try:
+            meta = json.loads(str(arrays["meta"]))
+            words = arrays["words"].tolist()
+            wv, comp, counts = arrays["word_vectors"], arrays["component"], arrays["counts"]
+        except (KeyError, ValueError):
+            return None
+        if meta.get("format") != 1 or len(wv) != len(words) or len(counts) != len(words):
+            return None
+        return cls(Vocabulary(words, counts.astype(np.int64)), wv, comp, meta["params"], meta["trained_at"],
+                   meta["train_seconds"], meta.get("notes", 0))  # fmt: skip
 
 
 def train(

@@ -69,3 +69,16 @@ class Store:
         buf = io.BytesIO()
         np.save(buf, np.ascontiguousarray(array), allow_pickle=False)
         write_file(self.folder / name, buf.getvalue())
+
+    def write_arrays(self, name: str, **arrays: np.ndarray) -> None:
+        """Several arrays in one ``.npz`` file, written atomically."""
+        buf = io.BytesIO()
+        np.savez(buf, **arrays)
+        write_file(self.folder / name, buf.getvalue())
+
+    def read_arrays(self, name: str) -> dict[str, np.ndarray] | None:
+        try:
+            with np.load(self.folder / name, allow_pickle=False) as data:
+                return {key: data[key] for key in data.files}
+        except (OSError, ValueError, KeyError):
+            return None

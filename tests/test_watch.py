@@ -180,3 +180,25 @@ def test_sigterm_during_a_batch_leaves_every_note_whole(vault: Path, cache_dir: 
     for note, text in user.items():
         assert section.remove(note.read_text(encoding="utf-8")) == text
     assert not list(vault.rglob("*.notelink-tmp"))
+
+
+def test_a_killed_daemon_leaves_no_stale_lock(vault: Path, cache_dir: Path) -> None:
+    env = {**os.environ, "NOTELINK_CACHE_DIR": str(cache_dir)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "notelink", "watch", str(vault), "--quiet-period", "0.1"],
+        stderr=subprocess.PIPE, text=True, env=env,
+    )  # fmt: skip
+    try:
+        lines: list[str] = []
+        reader = threading.Thread(target=lambda: lines.extend(proc.stderr), name="stderr-reader")
+        reader.start()
+        wait_for(lambda: any("watching" in line for line in lines), timeout=120, what="the daemon to start")
+        proc.kill()  # SIGKILL: no clean-up at all
+        proc.wait(timeout=30)
+        reader.join(10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    result = CliRunner().invoke(main, ["sync", str(vault)])
+    assert result.exit_code == 0, result.stderr
