@@ -25,6 +25,8 @@ from notelink.evaluate import evaluate
 from notelink.rank import top_k
 from notelink.textvec import unit_rows
 
+from docs_section import replace_between
+
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "quality.md"
 BEGIN, END = "<!-- COMPACT:BEGIN -->", "<!-- COMPACT:END -->"
@@ -101,12 +103,7 @@ def main() -> None:
     parser.add_argument("--vault", type=Path, default=ROOT.parent / "shared/vaults/obsidian-help-en")
     parser.add_argument("--notes", type=int, default=20_000)
     args = parser.parse_args()
-    parts = [quality(args.vault), cost(args.notes)]
-    text = DOC.read_text(encoding="utf-8")
-    head, _, rest = text.partition(BEGIN)
-    _, _, tail = rest.partition(END)
-    DOC.write_text(head + BEGIN + "\n" + "\n\n".join(parts) + "\n" + END + tail, encoding="utf-8")
-    print(f"wrote {DOC}")
+    replace_between(DOC, BEGIN, END, "\n\n".join([quality(args.vault), cost(args.notes)]))
 
 
 if __name__ == "__main__":

@@ -18,6 +18,8 @@ from pathlib import Path
 from notelink.evaluate import evaluate, lee
 from notelink.scoring import METHODS
 
+from docs_section import replace_between
+
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "quality.md"
 BEGIN, END = "<!-- QUALITY:BEGIN -->", "<!-- QUALITY:END -->"
@@ -81,11 +83,7 @@ def main() -> None:
         protocol_table(args.vault, "A2"),
         lee_table(args.lee),
     ]
-    text = DOC.read_text(encoding="utf-8")
-    head, _, rest = text.partition(BEGIN)
-    _, _, tail = rest.partition(END)
-    DOC.write_text(head + BEGIN + "\n" + "\n\n".join(parts) + "\n" + END + tail, encoding="utf-8")
-    print(f"wrote {DOC}")
+    replace_between(DOC, BEGIN, END, "\n\n".join(parts))
 
 
 if __name__ == "__main__":

@@ -70,6 +70,15 @@ def _engine(vault: str, cache_dir: str | None, quiet: bool, **options: Any) -> A
     return Engine(Path(vault), Options(**options), cache_dir=cache_dir, progress=Progress(False if quiet else None))
 
 
+def _output(rows: list[dict[str, Any]], as_json: bool, line: Callable[[dict[str, Any]], str]) -> None:
+    """Rows as JSON, or one readable line each."""
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        click.echo(line(row))
+
+
 def _report_problems(report: Any, quiet: bool) -> None:
     for line in report.problems:
         _err(line)
@@ -194,13 +203,9 @@ def related(
     rel = _find_note(engine, note)
     ranked = engine.ranking([rel], k=limit, min_score=-1.0).get(rel, [])
     rows = [{"note": r, "title": engine.records[r].title, "score": round(s, 4)} for r, s in ranked]
-    if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
-        return
-    click.echo(f"related to {rel}:")
-    click.echo(f"  {'score':>6}  {'title':<40}  note")
-    for row in rows:
-        click.echo(f"  {row['score']:6.3f}  {row['title'][:40]:<40}  {row['note']}")
+    if not as_json:
+        click.echo(f"related to {rel}:\n  {'score':>6}  {'title':<40}  note")
+    _output(rows, as_json, lambda row: f"  {row['score']:6.3f}  {row['title'][:40]:<40}  {row['note']}")
 
 
 @main.command()
@@ -228,11 +233,7 @@ def words(
         _err(f"{word!r} is not in the vault's vocabulary")
         sys.exit(EXIT_SKIPPED)
     rows = [{"word": w, "score": round(s, 4)} for w, s in model.similar_words(key, limit)]
-    if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
-        return
-    for row in rows:
-        click.echo(f"  {row['score']:.3f}  {row['word']}")
+    _output(rows, as_json, lambda row: f"  {row['score']:.3f}  {row['word']}")
 
 
 @main.command()
@@ -388,11 +389,7 @@ def search(query_text: str, vault: str, limit: int, as_json: bool, cache_dir: st
             text = ""
         rows.append({"note": hit.rel, "title": hit.title, "score": round(hit.score, 4),
                      "snippet": snippet(text, query_text)})  # fmt: skip
-    if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
-        return
-    for row in rows:
-        click.echo(f"{row['score']:.3f}  {row['title']}  ({row['note']})\n       {row['snippet']}")
+    _output(rows, as_json, lambda row: f"{row['score']:.3f}  {row['title']}  ({row['note']})\n       {row['snippet']}")
 
 
 @main.command()
