@@ -64,6 +64,8 @@ class Watcher:
         self.lock = VaultLock(vault_cache(self.root, cache_dir), "watch")
         self._observer: Any = None
         self._trainer: threading.Thread | None = None
+        self._swap_model = False
+        self.engine: Engine | None = None
         self._patterns: list[Any] = []
 
     # --- events ------------------------------------------------------------------
@@ -126,8 +128,13 @@ class Watcher:
         from notelink.vault import _glob_regex
 
         self._patterns = [_glob_regex(p) for p in load_config(self.root).exclude]  # .notelink.toml may have changed
-        engine = Engine(self.root, self.options, cache_dir=self.cache_dir)
-        engine.refresh(allow_train=False)
+        engine = self.engine
+        assert engine is not None, "start() first"
+        engine.next_run()
+        if self._swap_model:  # a background retrain finished: use the new model from now on
+            self._swap_model = False
+            engine.model = engine._stored_model()
+        engine.refresh(allow_train=False, reload=False)
         if engine.report.unchanged_run:
             return
         if engine.model is None and engine.model_params() is not None and self._trainer is None:
@@ -168,6 +175,7 @@ class Watcher:
             finally:
                 with self.wake:
                     self._trainer = None
+                    self._swap_model = True
                     self.dirty_at = time.monotonic() - self.quiet
                     self.wake.notify_all()
 
@@ -193,7 +201,8 @@ class Watcher:
             self._observer = Observer()
             self._observer.schedule(Handler(), str(self.root), recursive=True)
             self._observer.start()
-            report, _ = sync(Engine(self.root, self.options, cache_dir=self.cache_dir))
+            self.engine = Engine(self.root, self.options, cache_dir=self.cache_dir)
+            report, _ = sync(self.engine)
             for rel in report.changed:
                 st = os.stat(self.root / rel)
                 self.own[rel] = (st.st_size, st.st_mtime_ns)

@@ -74,6 +74,7 @@ class VaultIndex:
     ) -> None:
         self.order = sorted(records)
         self.pos = {rel: i for i, rel in enumerate(self.order)}
+        self.frozen = frozen is not None
         if frozen is not None:  # vocabulary, idf and LSA of an earlier run: no new fit
             self.vocab, self.idf, self.lsa_projection = frozen.vocab, frozen.idf, frozen.lsa_projection
         self.records = [records[rel] for rel in self.order]
@@ -238,20 +239,23 @@ class VaultIndex:
     def mentions(self) -> sparse.csr_matrix:
         """M[i, j] = weight (idf sum) of the longest title or alias of note j that note i's
         text outside links contains as whole words; 0 when it has none."""
+        return self._mention_rows(range(len(self)))
+
+    def _mention_rows(self, which: Any) -> sparse.csr_matrix:
+        """Rows of :attr:`mentions` for the notes ``which`` (in that order)."""
         rows, cols, vals = [], [], []
-        for i, rec in enumerate(self.records):
-            words = rec.plain.split()
+        for r, i in enumerate(which):
+            words = self.records[i].plain.split()
             best: dict[int, float] = {}
             for k, w in enumerate(words):
                 for phrase, j, weight in self.phrases.get(w, ()):
                     if j != i and tuple(words[k : k + len(phrase)]) == phrase and weight > best.get(j, 0):
                         best[j] = weight
             for j, weight in sorted(best.items()):
-                rows.append(i)
+                rows.append(r)
                 cols.append(j)
                 vals.append(weight)
-        n = len(self)
-        return sparse.csr_matrix((np.array(vals, np.float32), (rows, cols)), shape=(n, n))
+        return sparse.csr_matrix((np.array(vals, np.float32), (rows, cols)), shape=(len(which), len(self)))
 
     @cached_property
     def mentions_t(self) -> sparse.csr_matrix:
@@ -271,6 +275,60 @@ class VaultIndex:
         names = [rel.rsplit("/", 1)[0] if "/" in rel else "" for rel in self.order]
         ids = {f: k for k, f in enumerate(sorted(set(names)))}
         return np.array([ids[f] for f in names], np.int64)
+
+    # --- small updates -------------------------------------------------------------------
+    def updated(self, records: dict[str, NoteRecord]) -> VaultIndex | None:
+        """This index with a few notes' records replaced, recomputing only their rows.
+
+        None when that cannot be done exactly enough: notes added or removed, or a
+        changed note with a new title or aliases (every note's mentions would change)."""
+        if sorted(records) != self.order:
+            return None
+        changed = [i for i, rel in enumerate(self.order) if records[rel] is not self.records[i]]
+        for i in changed:
+            new, old = records[self.order[i]], self.records[i]
+            if (new.title, new.aliases) != (old.title, old.aliases):
+                return None
+        out = VaultIndex.__new__(VaultIndex)
+        out.__dict__.update(self.__dict__)
+        out.frozen = True
+        out.records = [records[rel] for rel in self.order]
+        if not changed:
+            return out
+        for name in ("adjacency", "adjacency_t", "undirected", "indegree", "inv_log_degree", "tags", "mentions_t"):
+            out.__dict__.pop(name, None)
+        rows = np.array(changed, np.int64)
+        counts = [vector_counts(out.records[i]) for i in changed]
+        if "tfidf" in self.__dict__:
+            new_tfidf = out.tfidf_of(counts)
+            out.tfidf = _replace_rows(self.tfidf, rows, new_tfidf)
+            if "lsa" in self.__dict__:
+                out.lsa = self.lsa.copy()
+                out.lsa[rows] = out.lsa_of(new_tfidf)
+            if "neighbours" in self.__dict__:
+                nbr, w = self.neighbours[0].copy(), self.neighbours[1].copy()
+                nbr[rows], w[rows] = out.neighbours_of(new_tfidf, rows)
+                out.neighbours = (nbr, w)
+        if "semantic" in self.__dict__ and self.semantic is not None:
+            out.semantic = self.semantic.copy()
+            out.semantic[rows] = out.semantic_of([out.semantic_counts(out.records[i]) for i in changed])
+        if "out_links" in self.__dict__:
+            out.out_links = list(self.out_links)
+            for i in changed:
+                out.out_links[i] = out.targets(i)
+        if "mentions" in self.__dict__:
+            out.mentions = _replace_rows(self.mentions, rows, out._mention_rows(changed))
+        return out
+
+
+def _replace_rows(m: sparse.csr_matrix, rows: np.ndarray, new: sparse.csr_matrix) -> sparse.csr_matrix:
+    """``m`` with rows ``rows`` (sorted) replaced by the rows of ``new``."""
+    blocks, prev = [], 0
+    for r, i in enumerate(rows.tolist()):
+        blocks += [m[prev:i], new[r : r + 1]]
+        prev = i + 1
+    blocks.append(m[prev:])
+    return sparse.csr_matrix(sparse.vstack(blocks, format="csr"))
 
 
 def _stem(rel: str) -> str:

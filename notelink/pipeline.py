@@ -90,6 +90,7 @@ class Engine:
         self._scorer: Scorer | None = None
         self._must_train = False
         self.refitted = False
+        self._prev_index: Any = None
         self.loaded: dict[str, LoadedNote] = {}
         self.model: Any = None
         self.decisions = Decisions.load(self.root)
@@ -172,17 +173,21 @@ class Engine:
             return False
         return all(self.records[f.rel].same_file(f) for f in files) and not s.get("problems")
 
-    def refresh(self, allow_train: bool = True) -> list[NoteFile]:
+    def refresh(self, allow_train: bool = True, reload: bool = True) -> list[NoteFile]:
         """Bring the index up to date with the vault; returns the vault's notes.
 
         With ``allow_train=False`` an existing model is used as it is, and without one
-        no note gets a vector."""
+        no note gets a vector. ``reload=False`` (the daemon, between batches) starts from
+        the records in memory instead of the cache on disk."""
         temps: list[Path] = []
         files, problems = scan(self.root, self.config, temps)
         for folder in sorted({t.parent for t in temps}):
             remove_stale_temps(folder)
         self.report.problems += problems
-        self._load_state()
+        if reload or not self._state:
+            self._load_state()
+        else:
+            self.previous = dict(self.records)
         if self.unchanged_since_sync(files):
             self.report.unchanged_run = True
             self.report.notes = len(files)
@@ -308,7 +313,10 @@ class Engine:
 
             if self.model is None:
                 self.model = self._stored_model()
-            self._index = VaultIndex(self.records, self.model, self.seed, self.options.dims, self._kept_text())
+            if self._prev_index is not None and self._reusable():
+                self._index = self._prev_index.updated(self.records)
+            if self._index is None:
+                self._index = VaultIndex(self.records, self.model, self.seed, self.options.dims, self._kept_text())
         return self._index
 
     def scorer(self) -> Scorer:
@@ -525,12 +533,27 @@ class Engine:
             self.report.changed.append(ch.rel)
         stage.done()
 
+    def next_run(self) -> None:
+        """Ready the engine for another run on the same vault (the daemon's next batch):
+        per-run results are dropped; records, model and the last index are kept."""
+        self.report = Report()
+        self.loaded = {}
+        self.decisions = Decisions.load(self.root)
+        self.config = load_config(self.root)
+        self._prev_index = self._index
+        self._index, self._scorer = None, None
+        self._must_train = False
+        self.refitted = False
+
     def save(self, synced: bool) -> None:
         order = sorted(self.records)
-        if self._index is not None and len(self._index) and "idf" in self._index.__dict__:
+        if self._index is not None and len(self._index) and "idf" in self._index.__dict__ and not self._index.frozen:
             self._index.text_model().save(self.store)
-        self.store.write_json(
-            "state.json",
+        self._state = self._state_to_save(synced, order)
+        self.store.write_json("state.json", self._state)
+
+    def _state_to_save(self, synced: bool, order: list[str]) -> dict[str, Any]:
+        return dict(
             {
                 "notes": [self.records[r].to_json() for r in order],
                 "settings": self._settings(),
@@ -544,6 +567,7 @@ class Engine:
                 "drift": self._state.get("drift", 0),
                 "synced_at": time.time(),
             },
+            format=1,
         )
 
 

@@ -1,0 +1,40 @@
+"""A small update of the index gives the same matrices as building it anew."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from notelink.index import VaultIndex
+from notelink.notes import load_note
+from notelink.pipeline import Engine, Options
+from notelink.vault import NoteFile
+
+
+def test_updated_rows_equal_a_fresh_build(vault: Path, tmp_path: Path) -> None:
+    engine = Engine(vault, Options(), cache_dir=str(tmp_path / "cache"))
+    engine.refresh()
+    old = engine.index()
+    for name in ("tfidf", "lsa", "semantic", "mentions", "out_links", "neighbours", "adjacency"):
+        getattr(old, name)  # computed before the update, as in a daemon
+    note = vault / "sky/Binoculars.md"
+    note.write_text(note.read_text(encoding="utf-8") + "\nSee [[Telescopes]] and the Sourdough Starter.\n")
+    st = note.stat()
+    rec = load_note(NoteFile("sky/Binoculars.md", note, st.st_size, st.st_mtime_ns), 10**7).record
+    records = {**{r.rel: r for r in old.records}, rec.rel: rec}
+    updated = old.updated(records)
+    fresh = VaultIndex(records, engine.model, 0, None, old.text_model())
+    assert updated is not None
+    i = old.pos[rec.rel]
+    assert np.allclose(updated.tfidf.toarray(), fresh.tfidf.toarray())
+    assert np.allclose(updated.lsa, fresh.lsa, atol=1e-5)
+    assert np.allclose(updated.semantic, fresh.semantic, atol=1e-5)
+    assert np.allclose(updated.mentions.toarray(), fresh.mentions.toarray())
+    assert updated.out_links == fresh.out_links
+    assert np.allclose(updated.adjacency.toarray(), fresh.adjacency.toarray())
+    assert set(updated.neighbours[0][i]) == set(fresh.neighbours[0][i])
+    assert updated.mentions[i, old.pos["kitchen/bread/Sourdough Starter.md"]] > 0
+    # a new title changes every note's mentions: no shortcut then
+    renamed = {**records, rec.rel: type(rec)(**{**rec.to_json(), "title": "Field Glasses"})}
+    assert old.updated(renamed) is None
