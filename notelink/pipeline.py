@@ -368,6 +368,8 @@ class Engine:
         index, scorer = self.index(), self.scorer()
         if self.refitted or not self._reusable():
             return None
+        if self._state.get("decisions_stamp") != self._decisions_stamp():
+            return None  # the user edited decisions.txt: any note's suggestions may change
         changed = {rel for rel in self.loaded if rel in self.records}
         gone = set(self.previous) - set(self.records)
         if len(changed) + len(gone) > max(20, 0.05 * len(index)):

@@ -275,3 +275,20 @@ def test_an_edit_reaches_the_notes_it_should_and_only_those(vault: Path) -> None
     after = snapshot(vault)
     rewritten = [rel for rel in after if after[rel] != before.get(rel)]
     assert len(rewritten) <= 8, rewritten
+
+
+def test_deleting_a_rejection_brings_the_suggestion_back(vault: Path) -> None:
+    sync(vault)
+    note = vault / "kitchen/bread/Hydration.md"
+    text = note.read_text(encoding="utf-8")
+    body = section.split(text)[1]
+    gone = section.parse_item(body[1]).target
+    note.write_text(text.replace(body[1] + "\n", ""), encoding="utf-8")
+    sync(vault)
+    decisions = vault / DECISIONS_PATH
+    assert "reject\tkitchen/bread/Hydration.md\t" in decisions.read_text(encoding="utf-8")
+    kept = [line for line in decisions.read_text(encoding="utf-8").splitlines() if not line.startswith("reject")]
+    decisions.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    sync(vault)
+    items = [section.parse_item(line) for line in section.split(note.read_text(encoding="utf-8"))[1]]
+    assert any(it is not None and it.target == gone for it in items)
