@@ -203,6 +203,7 @@ class Watcher:
             self._observer.start()
             self.engine = Engine(self.root, self.options, cache_dir=self.cache_dir)
             report, _ = sync(self.engine)
+            self.engine.index().warm()  # so the first edit does not pay for building it
             for rel in report.changed:
                 st = os.stat(self.root / rel)
                 self.own[rel] = (st.st_size, st.st_mtime_ns)

@@ -276,6 +276,12 @@ class VaultIndex:
         ids = {f: k for k, f in enumerate(sorted(set(names)))}
         return np.array([ids[f] for f in names], np.int64)
 
+    def warm(self) -> None:
+        """Compute now every matrix ranking needs (a daemon does this before the first edit)."""
+        for name in ("tfidf", "lsa", "semantic", "out_links", "adjacency", "adjacency_t", "undirected",
+                     "indegree", "inv_log_degree", "mentions", "tags", "folders", "neighbours"):  # fmt: skip
+            getattr(self, name)
+
     # --- small updates -------------------------------------------------------------------
     def updated(self, records: dict[str, NoteRecord]) -> VaultIndex | None:
         """This index with a few notes' records replaced, recomputing only their rows.
