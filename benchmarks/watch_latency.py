@@ -24,6 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
+from docs_section import replace_between  # noqa: E402
 from make_vault import make_vault  # noqa: E402
 
 QUIET = 0.5
@@ -106,9 +107,18 @@ def main() -> None:
             f"| {r['notes']:,} | {r['cold_sync_s']:.1f} s | {r['p50']:.2f} s | {r['p95']:.2f} s "
             f"| {r['idle_cpu_pct']:.2f}% | {r['rss_mb']:.0f} MB |"
         )
-    print("| notes | cold sync | save → section p50 | p95 | idle CPU | idle RSS |")
-    print("|---:|---:|---:|---:|---:|---:|")
-    print("\n".join(rows))
+    table = "\n".join(
+        [
+            f"`python benchmarks/watch_latency.py --notes {' '.join(map(str, args.notes))} --edits {args.edits} "
+            f"--idle {args.idle:g}` (quiet period {QUIET} s, subtracted; {args.edits} edits; idle {args.idle:g} s)",
+            "",
+            "| notes | cold sync | save → sections written, p50 | p95 | idle CPU | idle RSS |",
+            "|---:|---:|---:|---:|---:|---:|",
+            *rows,
+        ]
+    )
+    print(table)
+    replace_between(ROOT / "docs" / "performance.md", "<!-- WATCH:BEGIN -->", "<!-- WATCH:END -->", table)
 
 
 if __name__ == "__main__":
