@@ -463,8 +463,13 @@ class Engine:
         index, scorer = self.index(), self.scorer()
         threshold = self.min_score if self.min_score is not None else scorer.default_min_score
 
+        # Reasons for every new suggestion line, computed together (one feature pass).
+        fresh = [(rel, t) for rel in sorted(ranks) if self.records[rel].enabled for t, _ in ranks[rel]]
+        said = scorer.reasons_many([(index.pos[a], index.pos[b]) for a, b in fresh])
+        reasons = dict(zip(fresh, said, strict=True))
+
         def why(a: str, b: str) -> list[str]:
-            return scorer.reasons(index.pos[a], index.pos[b])
+            return reasons[(a, b)] if (a, b) in reasons else scorer.reasons(index.pos[a], index.pos[b])
 
         changes: list[Change] = []
         for rel in sorted(ranks):

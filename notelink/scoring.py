@@ -61,6 +61,10 @@ class Scorer:
         words = self.shared_words(a, b)
         return [f"shared: {', '.join(words)}"] if words else []
 
+    def reasons_many(self, pairs: list[tuple[int, int]]) -> list[list[str]]:
+        """:meth:`reasons` for many pairs at once."""
+        return [self.reasons(a, b) for a, b in pairs]
+
     def shared_words(self, a: int, b: int, n: int = 3) -> list[str]:
         idx = self.index
         ta, tb = idx.records[a].terms, idx.records[b].terms
@@ -127,8 +131,15 @@ class HybridScorer(Scorer):
         return out
 
     def reasons(self, a: int, b: int) -> list[str]:
-        idx = self.index
-        x = pair_features(idx, np.array([a]), np.array([b]))[0]
+        return self.reasons_many([(a, b)])[0]
+
+    def reasons_many(self, pairs: list[tuple[int, int]]) -> list[list[str]]:
+        if not pairs:
+            return []
+        feats = pair_features(self.index, np.array([a for a, _ in pairs]), np.array([b for _, b in pairs]))
+        return [self._reasons(a, b, x) for (a, b), x in zip(pairs, feats, strict=True)]
+
+    def _reasons(self, a: int, b: int, x: np.ndarray) -> list[str]:
         contrib = self.model.contributions(x)
         said: list[str] = []
         text_said = False
@@ -139,10 +150,10 @@ class HybridScorer(Scorer):
             if name in ("tfidf", "lsa", "semantic"):
                 if not text_said:
                     text_said = True
-                    said += super().reasons(a, b)
+                    said += Scorer.reasons(self, a, b)
             elif (reason := self._graph_reason(name, a, b, x[f])) is not None and reason not in said:
                 said.append(reason)
-        return said or super().reasons(a, b)
+        return said or Scorer.reasons(self, a, b)
 
     def _graph_reason(self, name: str, a: int, b: int, value: float) -> str | None:
         idx = self.index
