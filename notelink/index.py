@@ -106,6 +106,11 @@ class VaultIndex:
         return self.tfidf_of([vector_counts(r) for r in self.records])
 
     @cached_property
+    def tfidf_t(self) -> sparse.csr_matrix:
+        """The TF-IDF matrix transposed, kept in row form for fast products."""
+        return sparse.csr_matrix(self.tfidf.T)
+
+    @cached_property
     def lsa_projection(self) -> np.ndarray:
         n, v = self.tfidf.shape
         return textvec.lsa(self.tfidf, textvec.lsa_rank(n, v))[1]
@@ -301,7 +306,8 @@ class VaultIndex:
         out.records = [records[rel] for rel in self.order]
         if not changed:
             return out
-        for name in ("adjacency", "adjacency_t", "undirected", "indegree", "inv_log_degree", "tags", "mentions_t"):
+        for name in ("adjacency", "adjacency_t", "undirected", "indegree", "inv_log_degree", "tags", "mentions_t",
+                     "tfidf_t"):  # fmt: skip
             out.__dict__.pop(name, None)
         rows = np.array(changed, np.int64)
         counts = [vector_counts(out.records[i]) for i in changed]

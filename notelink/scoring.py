@@ -25,7 +25,7 @@ import numpy as np
 from notelink import binary, hybrid, textvec
 from notelink.index import VaultIndex
 from notelink.rank import best_of, shared_terms, top_k_by
-from notelink.signals import FEATURES, candidates, pair_features
+from notelink.signals import FEATURES, candidates_many, pair_features
 
 WORD_METHODS = ("sgns", "softmax", "glove")
 METHODS = ("hybrid", *WORD_METHODS, "tfidf", "lsa", "randproj")
@@ -105,28 +105,34 @@ class HybridScorer(Scorer):
     def pair_scores(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return self.model.scores(pair_features(self.index, a, b))
 
-    def score_rows(self, rows: list[int]) -> np.ndarray:
+    def score_rows(self, rows: list[int], full: bool = True) -> np.ndarray:
+        """Scores of every note for each row: the model's for its candidates; with
+        ``full``, the other notes follow in TF-IDF order, below every candidate (so a
+        complete ranking exists, as evaluation needs); without, they score -1."""
         n = len(self.index)
         out = np.full((len(rows), n), -1.0, np.float64)
-        cands = [candidates(self.index, i) for i in rows]
-        a = np.concatenate([np.full(len(c), i) for i, c in zip(rows, cands, strict=True)]) if rows else np.zeros(0)
-        scores = self.pair_scores(a.astype(np.int64), np.concatenate(cands) if cands else np.zeros(0, np.int64))
+        if not rows:
+            return out
+        cands = candidates_many(self.index, rows)
+        a = np.concatenate([np.full(len(c), i) for i, c in zip(rows, cands, strict=True)])
+        scores = self.pair_scores(a.astype(np.int64), np.concatenate(cands))
         at = 0
-        for r, (i, cand) in enumerate(zip(rows, cands, strict=True)):
+        for r, cand in enumerate(cands):
             out[r, cand] = scores[at : at + len(cand)]
             at += len(cand)
-            # Notes outside the candidates follow, in TF-IDF order, below every candidate.
-            rest = np.setdiff1d(np.arange(n), np.append(cand, i))
-            if len(rest):
-                tf = np.asarray((self.index.tfidf[i] @ self.index.tfidf[rest].T).toarray()).ravel()
-                out[r, rest] = -1.0 + 0.5 * tf
+        if full and n > len(cands[0]) + 1:
+            tf = np.asarray((self.index.tfidf[rows] @ self.index.tfidf_t).toarray(), np.float64)
+            for r, (i, cand) in enumerate(zip(rows, cands, strict=True)):
+                rest = np.setdiff1d(np.arange(n), np.append(cand, i))
+                out[r, rest] = -1.0 + 0.5 * tf[r, rest]
         return out
 
     def rank(self, rows: list[int], k: int, exclude: list[set[int]], min_score: float) -> list[list[tuple[int, float]]]:
         out = []
+        full = k > 50  # a complete ranking (evaluation) needs the notes outside the candidates too
         for start in range(0, len(rows), 32):  # one pair_features call for 32 notes' candidates
             chunk = rows[start : start + 32]
-            scores = self.score_rows(chunk)
+            scores = self.score_rows(chunk, full)
             out += [best_of(scores[r], k, exclude[i] | {i}, min_score) for r, i in enumerate(chunk)]
         return out
 

@@ -112,23 +112,29 @@ def pair_features(index: VaultIndex, a: np.ndarray, b: np.ndarray, text_rows: Te
 def candidates(index: VaultIndex, row: int, per_signal: int = 50, everyone_below: int = 400) -> np.ndarray:
     """The notes worth scoring for ``row``: all of them in a small vault; in a large one
     the best ``per_signal`` by each text signal plus every mention and graph neighbour."""
+    return candidates_many(index, [row], per_signal, everyone_below)[0]
+
+
+def candidates_many(
+    index: VaultIndex, rows: list[int], per_signal: int = 50, everyone_below: int = 400
+) -> list[np.ndarray]:
+    """:func:`candidates` for several rows, their text scores computed together."""
     n = len(index)
     if n <= everyone_below:
-        return np.array([j for j in range(n) if j != row], np.int64)
-    picked: set[int] = set()
-    for scores in _text_scores(index, row):
-        top = np.argpartition(-scores, min(per_signal, n - 1))[: per_signal + 1]
-        picked.update(int(j) for j in top)
-    for m in (index.mentions, index.mentions_t, index.undirected):
-        picked.update(int(j) for j in m[row].indices)
-    two = index.undirected[row] @ index.undirected
-    picked.update(int(j) for j in two.indices)
-    picked.discard(row)
-    return np.array(sorted(picked), np.int64)
-
-
-def _text_scores(index: VaultIndex, row: int) -> list[np.ndarray]:
-    out = [np.asarray((index.tfidf[row] @ index.tfidf.T).toarray(), np.float32).ravel(), index.lsa @ index.lsa[row]]
+        return [np.array([j for j in range(n) if j != row], np.int64) for row in rows]
+    blocks = [np.asarray((index.tfidf[rows] @ index.tfidf_t).toarray(), np.float32), index.lsa[rows] @ index.lsa.T]
     if index.semantic is not None:
-        out.append(index.semantic @ index.semantic[row])
+        blocks.append(index.semantic[rows] @ index.semantic.T)
+    two = index.undirected[rows] @ index.undirected
+    out = []
+    for r, row in enumerate(rows):
+        picked: set[int] = set()
+        for scores in blocks:
+            top = np.argpartition(-scores[r], min(per_signal, n - 1))[: per_signal + 1]
+            picked.update(int(j) for j in top)
+        for m in (index.mentions, index.mentions_t, index.undirected):
+            picked.update(int(j) for j in m[row].indices)
+        picked.update(int(j) for j in two[r].indices)
+        picked.discard(row)
+        out.append(np.array(sorted(picked), np.int64))
     return out
