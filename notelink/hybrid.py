@@ -29,6 +29,7 @@ MIN_LINKS = 50
 MENTION = FEATURES.index("mention")
 RANDOM_NEGATIVES = 200
 MAX_QUERY_ROWS = 3000
+MAX_TRAINING_PAIRS = 200_000  # fewer negatives per note in a large vault
 L2 = 1.0
 
 # Used when a vault has too few links to learn from (raw feature units).
@@ -107,7 +108,8 @@ def training_pairs(index: VaultIndex, seed: int) -> tuple[np.ndarray, np.ndarray
             continue
         # Negatives drawn uniformly: choosing "hard" ones by one signal would teach the
         # model that this signal is bad (selection bias).
-        negs = pool if len(pool) <= RANDOM_NEGATIVES else rng.choice(pool, RANDOM_NEGATIVES, replace=False)
+        per_row = max(20, min(RANDOM_NEGATIVES, MAX_TRAINING_PAIRS // len(rows)))
+        negs = pool if len(pool) <= per_row else rng.choice(pool, per_row, replace=False)
         for j in sorted(negs.tolist()):
             a_list.append(i)
             b_list.append(j)

@@ -197,24 +197,27 @@ class VaultIndex:
     # --- look-alike notes -------------------------------------------------------------
     def neighbours_of(self, x: sparse.csr_matrix, selves: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The ``NEIGHBOURS`` notes most like each row of ``x`` by TF-IDF (never the row's
-        own note, ``selves``), and their similarity as weights that sum to 1."""
+        own note, ``selves``), and their similarity as weights that sum to 1. Rows are
+        scored 256 at a time, so memory stays at 256 × N."""
         k = min(NEIGHBOURS, len(self) - 1)
+        m = x.shape[0]
+        top = np.zeros((m, max(k, 0)), np.int64)
+        w = np.zeros((m, max(k, 0)), np.float32)
         if k < 1:
-            return np.zeros((x.shape[0], 0), np.int64), np.zeros((x.shape[0], 0), np.float32)
-        sims = np.asarray((x @ self.tfidf.T).toarray(), np.float32)
-        sims[np.arange(len(selves)), selves] = -np.inf
-        top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
-        w = np.maximum(np.take_along_axis(sims, top, axis=1), 0)
+            return top, w
+        for start in range(0, m, 256):
+            stop = min(start + 256, m)
+            sims = np.asarray((x[start:stop] @ self.tfidf_t).toarray(), np.float32)
+            sims[np.arange(stop - start), selves[start:stop]] = -np.inf
+            part = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+            top[start:stop] = part
+            w[start:stop] = np.maximum(np.take_along_axis(sims, part, axis=1), 0)
         total = w.sum(1, keepdims=True)
         return top, np.divide(w, total, out=np.zeros_like(w), where=total > 0)
 
     @cached_property
     def neighbours(self) -> tuple[np.ndarray, np.ndarray]:
-        parts = [self.neighbours_of(self.tfidf[s : s + 256], np.arange(s, min(s + 256, len(self))))
-                 for s in range(0, len(self), 256)]  # fmt: skip
-        if not parts:
-            return np.zeros((0, 0), np.int64), np.zeros((0, 0), np.float32)
-        return np.vstack([p[0] for p in parts]), np.vstack([p[1] for p in parts])
+        return self.neighbours_of(self.tfidf, np.arange(len(self)))
 
     # --- unlinked mentions --------------------------------------------------------
     @cached_property
