@@ -50,6 +50,7 @@ class HybridModel:
     fitted: bool = False
     links: int = 0
     mention_boost: float = 0.0  # added to the logit of pairs with an unlinked mention
+    vault_links: int = 0  # links in the whole vault when fitted (to tell when to refit)
 
     def logits(self, x: np.ndarray) -> np.ndarray:
         mentioned = (x[:, MENTION] > 0).astype(np.float64)
@@ -69,6 +70,7 @@ class HybridModel:
         return {
             "weights": self.weights.tolist(), "bias": self.bias, "mean": self.mean.tolist(), "std": self.std.tolist(),
             "fitted": self.fitted, "links": self.links, "mention_boost": self.mention_boost, "features": FEATURES,
+            "vault_links": self.vault_links,
         }  # fmt: skip
 
     @classmethod
@@ -77,7 +79,7 @@ class HybridModel:
             return None
         arr = lambda key: np.array(data[key], np.float32)  # noqa: E731
         return cls(arr("weights"), float(data["bias"]), arr("mean"), arr("std"), bool(data["fitted"]),
-                   int(data["links"]), float(data["mention_boost"]))  # fmt: skip
+                   int(data["links"]), float(data["mention_boost"]), int(data.get("vault_links", 0)))  # fmt: skip
 
     def describe(self) -> str:
         if not self.fitted:
@@ -137,7 +139,7 @@ def fit(index: VaultIndex, seed: int = 0) -> HybridModel:
     links = int(y.sum())
     if links < MIN_LINKS:
         model = fixed()
-        model.links = links
+        model.links = model.vault_links = links
         return model
     x = leakage_free_features(index, a, b, y)
     mean = x.mean(0)
@@ -146,7 +148,8 @@ def fit(index: VaultIndex, seed: int = 0) -> HybridModel:
     z = (x - mean) / std
     weights, bias = _logistic(z, y)
     boost = mention_boost(index, a, b, y, x)
-    return HybridModel(weights.astype(np.float32), float(bias), mean, std, True, links, boost)
+    vault_links = sum(len(out) for out in index.out_links)
+    return HybridModel(weights.astype(np.float32), float(bias), mean, std, True, links, boost, vault_links)
 
 
 def mention_boost(index: VaultIndex, a: np.ndarray, b: np.ndarray, y: np.ndarray, x: np.ndarray) -> float:

@@ -354,7 +354,7 @@ class Engine:
         if model is None:
             return None
         links = sum(len(out) for out in self.index().out_links)
-        if abs(links - model.links) > max(2, 0.1 * model.links) or (model.fitted != (links >= MIN_LINKS)):
+        if abs(links - model.vault_links) > max(2, 0.1 * model.vault_links) or (model.fitted != (links >= MIN_LINKS)):
             return None
         return model
 

@@ -95,3 +95,20 @@ def test_reasons_name_the_strongest_signals(tmp_path: Path) -> None:
     index, scorer = engine.index(), engine.scorer()
     reasons = scorer.reasons(index.pos["Bread.md"], index.pos["Sourdough Starter.md"])
     assert 'mentions "Sourdough Starter"' in reasons
+
+
+def test_weights_are_kept_for_a_small_edit_and_refitted_for_a_large_one(tmp_path: Path) -> None:
+    from notelink.pipeline import sync
+
+    root = make_vault(tmp_path / "v", n=60)
+    sync(Engine(root, Options(), cache_dir=str(tmp_path / "cache")))
+    note = root / "bread alpha.md"
+    note.write_text(note.read_text(encoding="utf-8") + "\nMore flour.\n", encoding="utf-8")
+    engine = Engine(root, Options(), cache_dir=str(tmp_path / "cache"))
+    sync(engine)
+    assert engine.refitted is False and engine.scorer().model.fitted
+    for k, p in enumerate(sorted(root.glob("*.md"))[:30]):  # half the vault changes
+        p.write_text(p.read_text(encoding="utf-8") + f"\nEdit {k}.\n", encoding="utf-8")
+    engine = Engine(root, Options(), cache_dir=str(tmp_path / "cache"))
+    sync(engine)
+    assert engine.refitted is True
