@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from notelink import section
@@ -47,7 +47,8 @@ class NoteRecord:
     floor: float = 0.0  # the score another note must beat to enter this note's suggestions
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        # Shallow: the dicts and lists are serialised as they are, never copied.
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> NoteRecord:

@@ -57,7 +57,7 @@ class Store:
 
     def write_json(self, name: str, data: dict[str, Any]) -> None:
         payload = {"format": FORMAT, **data}
-        write_file(self.folder / name, json.dumps(payload, ensure_ascii=False, sort_keys=True).encode("utf-8"))
+        write_file(self.folder / name, json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
 
     def read_array(self, name: str) -> np.ndarray | None:
         try:
