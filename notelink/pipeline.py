@@ -153,7 +153,7 @@ class Engine:
 
     # --- the index -------------------------------------------------------------
     def _load_state(self) -> None:
-        state = self.store.read_json("state.json") or {}
+        state = self._state or self.store.read_json("state.json") or {}  # read once, at __init__
         try:
             records = {r["rel"]: NoteRecord.from_json(r) for r in state.get("notes", [])}
         except (TypeError, KeyError):

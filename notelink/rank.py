@@ -66,10 +66,6 @@ def best_of(s: np.ndarray, k: int, exclude: set[int], min_score: float) -> list[
     return [(j, float(s[j])) for j in order if s[j] >= min_score and s[j] > -np.inf][:k]
 
 
-def idf(doc_freq: Mapping[str, int], n_docs: int) -> dict[str, float]:
-    return {w: math.log((1 + n_docs) / (1 + df)) + 1.0 for w, df in doc_freq.items()}
-
-
 def shared_terms(a: Mapping[str, int], b: Mapping[str, int], idf_of: Mapping[str, float], n: int = 3) -> list[str]:
     """The ``n`` words that most tie two notes together (tf-idf weight in both).
 

@@ -6,9 +6,10 @@ note has in common) is removed, and vectors are L2-normalised, so cosine similar
 is a dot product.
 
 >>> import numpy as np
+>>> from scipy import sparse
 >>> words = np.eye(3, dtype=np.float32)
->>> v = note_vectors(words, np.array([0.5, 0.25, 0.25]), [np.array([1, 1]), np.array([2])], remove_common=False)
->>> v.round(2).tolist()
+>>> counts = sparse.csr_matrix(np.array([[0, 2, 0], [0, 0, 1]], dtype=np.float32))
+>>> normalize_rows(weighted_means_sparse(words, sif_weights(np.array([0.5, 0.25, 0.25])), counts)).tolist()
 [[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]
 """
 
@@ -30,17 +31,6 @@ def normalize_rows(m: np.ndarray) -> np.ndarray:
     return np.divide(m, norms, out=np.zeros_like(m), where=norms > 0)
 
 
-def weighted_means(word_vectors: np.ndarray, weights: np.ndarray, docs: list[np.ndarray]) -> np.ndarray:
-    """Row i: the ``weights``-weighted mean of the (unit) word vectors of ``docs[i]``."""
-    unit = normalize_rows(word_vectors.astype(np.float32))
-    out = np.zeros((len(docs), unit.shape[1]), np.float32)
-    for i, ids in enumerate(docs):
-        if len(ids):
-            w = weights[ids]
-            out[i] = (w[:, None] * unit[ids]).sum(0) / max(float(w.sum()), 1e-12)
-    return out
-
-
 def common_component(vectors: np.ndarray) -> np.ndarray:
     """The first right singular vector of the non-zero rows (unit length), or zeros."""
     rows = vectors[np.linalg.norm(vectors, axis=1) > 0]
@@ -56,23 +46,6 @@ def common_component(vectors: np.ndarray) -> np.ndarray:
 
 def project_out(vectors: np.ndarray, component: np.ndarray) -> np.ndarray:
     return vectors - np.outer(vectors @ component, component).astype(np.float32)
-
-
-def note_vectors(
-    word_vectors: np.ndarray,
-    freq: np.ndarray,
-    docs: list[np.ndarray],
-    component: np.ndarray | None = None,
-    remove_common: bool = True,
-) -> np.ndarray:
-    """Unit note vectors. ``component`` (from :func:`common_component`) is computed when
-    not given; pass the stored one to embed a few changed notes consistently."""
-    means = weighted_means(word_vectors, sif_weights(freq), docs)
-    if remove_common:
-        if component is None:
-            component = common_component(means)
-        means = project_out(means, component)
-    return normalize_rows(means)
 
 
 def weighted_means_sparse(word_vectors: np.ndarray, weights: np.ndarray, counts: Any) -> np.ndarray:
