@@ -11,6 +11,7 @@ has not seen wait for the next retrain).
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ from notelink.progress import Progress
 from notelink.scoring import METHODS, Scorer, make_scorer, word_method
 from notelink.store import Store, vault_cache
 from notelink.vault import Config, NoteFile, VaultError, load_config, scan
-from notelink.writer import Conflict, WriteError, remove_stale_temps, replace_note
+from notelink.writer import Conflict, WriteError, remove_stale_temps, replace_note, write_file
 
 RETRAIN_FRACTION = 0.2
 DEFAULT_TOP_K = 5
@@ -91,6 +92,8 @@ class Engine:
         self._must_train = False
         self.refitted = False
         self._prev_index: Any = None
+        self._json_cache: dict[str, tuple[NoteRecord, str]] = {}
+        self._dirty: set[str] = set()  # records changed in place this run (their JSON is redone)
         self.loaded: dict[str, LoadedNote] = {}
         self.model: Any = None
         self.decisions = Decisions.load(self.root)
@@ -153,7 +156,8 @@ class Engine:
 
     # --- the index -------------------------------------------------------------
     def _load_state(self) -> None:
-        state = self._state or self.store.read_json("state.json") or {}  # read once, at __init__
+        # Read once, at __init__; after a save the records are in memory, not in _state.
+        state = self._state if self._state.get("notes") is not None else self.store.read_json("state.json") or {}
         try:
             records = {r["rel"]: NoteRecord.from_json(r) for r in state.get("notes", [])}
         except (TypeError, KeyError):
@@ -460,6 +464,7 @@ class Engine:
         stage = self.progress.stage("ranking", 1)
         ranks = self.ranking(self.affected())
         stage.done()
+        self._dirty.update(ranks)
         index, scorer = self.index(), self.scorer()
         threshold = self.min_score if self.min_score is not None else scorer.default_min_score
 
@@ -556,13 +561,27 @@ class Engine:
         order = sorted(self.records)
         if self._index is not None and len(self._index) and "idf" in self._index.__dict__ and not self._index.frozen:
             self._index.text_model().save(self.store)
-        self._state = self._state_to_save(synced, order)
-        self.store.write_json("state.json", self._state)
+        meta = self._state_to_save(synced)
+        head = json.dumps(meta, ensure_ascii=False, separators=(",", ":"))
+        write_file(self.store.folder / "state.json", (head[:-1] + ',"notes":' + self._notes_json(order) + "}").encode())
+        self._state = {**meta, "notes": None}  # the records themselves are in self.records
 
-    def _state_to_save(self, synced: bool, order: list[str]) -> dict[str, Any]:
+    def _notes_json(self, order: list[str]) -> str:
+        """The records as JSON; a record untouched since the last save reuses its text."""
+        parts = []
+        for rel in order:
+            rec = self.records[rel]
+            hit = self._json_cache.get(rel)
+            if hit is None or hit[0] is not rec or rel in self._dirty:
+                hit = (rec, json.dumps(rec.to_json(), ensure_ascii=False, separators=(",", ":")))
+                self._json_cache[rel] = hit
+            parts.append(hit[1])
+        self._dirty = set()
+        return "[" + ",".join(parts) + "]"
+
+    def _state_to_save(self, synced: bool) -> dict[str, Any]:
         return dict(
             {
-                "notes": [self.records[r].to_json() for r in order],
                 "settings": self._settings(),
                 "synced": synced and not self.report.problems,
                 "problems": bool(self.report.problems),

@@ -125,22 +125,25 @@ def scan(root: Path, config: Config, temps: list[Path] | None = None) -> tuple[l
     real_root = root.resolve()
     notes: list[NoteFile] = []
     problems: list[str] = []
-    for dirpath, dirnames, filenames in os.walk(root):
+    root_str = os.fspath(root)
+    for dirpath, dirnames, filenames in os.walk(root_str):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        reldir = os.path.relpath(dirpath, root_str)
+        prefix = "" if reldir == "." else reldir.replace(os.sep, "/") + "/"
         base = Path(dirpath)
         for name in sorted(filenames):
             if temps is not None and name.startswith(".") and name.endswith(TMP_SUFFIX):
                 temps.append(base / name)
             if not is_note_name(name):
                 continue
-            path = base / name
-            rel = path.relative_to(root).as_posix()
-            if excluded(rel, patterns):
+            rel = prefix + name
+            if patterns and excluded(rel, patterns):
                 continue
+            full = os.path.join(dirpath, name)
             try:
-                st = os.lstat(path)
+                st = os.lstat(full)
                 if stat.S_ISLNK(st.st_mode):
-                    if not path.resolve().is_relative_to(real_root):
+                    if not Path(full).resolve().is_relative_to(real_root):
                         problems.append(f"{rel}: symlink to outside the vault, left alone")
                     # A link to a note inside the vault: that note is processed as itself.
                     continue
@@ -150,7 +153,7 @@ def scan(root: Path, config: Config, temps: list[Path] | None = None) -> tuple[l
             except OSError as e:
                 problems.append(f"{rel}: cannot stat: {e.strerror}")
                 continue
-            notes.append(NoteFile(rel, path, st.st_size, st.st_mtime_ns))
+            notes.append(NoteFile(rel, base / name, st.st_size, st.st_mtime_ns))
     notes.sort(key=lambda n: n.rel)
     return notes, problems
 
