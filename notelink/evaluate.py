@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from notelink.links import Resolver
-from notelink.parse import _frontmatter, _markdown
+from notelink.parse import _markdown
 from notelink.vault import Config, load_config, scan
 
 SPLIT_SEED = 13
@@ -46,15 +46,9 @@ _CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")
 
 def occurrences(text: str) -> list[tuple[int, int, str, str | None]]:
     """(start, end, target, alias) of every non-embed wikilink outside code and frontmatter."""
-    body_start = 0
-    try:
-        body = _frontmatter(text.removeprefix("\ufeff"))[1]
-    except ValueError:
-        body = text
-    if body != text.removeprefix("\ufeff"):
-        # Skip the frontmatter block: everything up to the line after the closing ---.
-        m = re.match(r"\ufeff?-{3,}[ \t]*\r?\n.*?^-{3,}[ \t]*(?:\r?\n|$)", text, re.S | re.M)
-        body_start = m.end() if m else 0
+    # Frontmatter is not part of the body: skip up to the line after its closing ---.
+    m = re.match(r"\ufeff?-{3,}[ \t]*\r?\n.*?^-{3,}[ \t]*(?:\r?\n|$)", text, re.S | re.M)
+    body_start = m.end() if m else 0
     body = text[body_start:]
     lines = body.splitlines(keepends=True)
     code_lines: set[int] = set()

@@ -109,16 +109,12 @@ def pair_features(index: VaultIndex, a: np.ndarray, b: np.ndarray, text_rows: Te
     return out
 
 
-def candidates(index: VaultIndex, row: int, per_signal: int = 50, everyone_below: int = 400) -> np.ndarray:
-    """The notes worth scoring for ``row``: all of them in a small vault; in a large one
-    the best ``per_signal`` by each text signal plus every mention and graph neighbour."""
-    return candidates_many(index, [row], per_signal, everyone_below)[0]
-
-
 def candidates_many(
     index: VaultIndex, rows: list[int], per_signal: int = 50, everyone_below: int = 400
 ) -> list[np.ndarray]:
-    """:func:`candidates` for several rows, their text scores computed together."""
+    """The notes worth scoring for each row: all of them in a small vault; in a large
+    one the best ``per_signal`` by each text signal plus every mention and graph
+    neighbour. The rows' text scores are computed together."""
     n = len(index)
     if n <= everyone_below:
         return [np.array([j for j in range(n) if j != row], np.int64) for row in rows]
