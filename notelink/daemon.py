@@ -7,7 +7,9 @@ them into pipeline runs:
   saves: in place, temp file + rename, backup + rename) marks the vault dirty;
 * once the vault has been quiet for ``quiet`` seconds, one batch runs: the same
   incremental update as ``notelink sync`` (changed notes re-read and embedded with the
-  current model, everything re-ranked, only changed sections written);
+  current model, the notes they can affect re-ranked, only changed sections written).
+  Only the notes the events named are looked at; a folder event, a config change or
+  ``RESCAN_SECONDS`` without any batch looks at the whole vault (events can be lost);
 * a note saved in the last ``hold`` seconds is not written to (the user is typing in
   it); it is picked up by a later batch;
 * notelink's own writes are recognised (the size and mtime it left behind) and do
@@ -38,6 +40,7 @@ log = logging.getLogger("notelink.watch")
 
 DEFAULT_QUIET = 2.0
 DEFAULT_HOLD = 3.0
+RESCAN_SECONDS = 600.0  # idle this long: look at the whole vault once (events can be dropped)
 
 
 class Watcher:
@@ -58,6 +61,9 @@ class Watcher:
         self.wake = threading.Condition()
         self.dirty_at: float | None = None  # monotonic time of the last relevant event
         self.held: set[str] = set()
+        # The notes events named since the last batch; None: look at the whole vault.
+        self.pending: set[str] | None = set()
+        self.last_scan = time.monotonic()  # of the whole vault
         self.own: dict[str, tuple[int, int]] = {}  # rel → (size, mtime_ns) notelink left
         self.batches = 0
         self.writes = 0
@@ -100,20 +106,33 @@ class Watcher:
         if kind in ("opened", "closed_no_write"):
             return
         paths = [os.fsdecode(p) for p in (event.src_path, getattr(event, "dest_path", "")) if p]
+        rels: set[str] | None
         if event.is_directory:
-            # A folder moved or deleted takes its notes with it.
-            if kind not in ("moved", "deleted") or not any(self.visible(p) for p in paths):
+            # A folder created, moved or deleted brings or takes notes with it: the next
+            # batch looks at the whole vault.
+            if kind not in ("created", "moved", "deleted") or not any(self.visible(p) for p in paths):
                 return
+            rels = None
         else:
             hits = [p for p in paths if self.relevant(p)]
             if not hits:
                 return
             if kind in ("modified", "closed", "created", "moved") and self.is_own_write(hits[-1]):
                 return  # what notelink itself just wrote (moved: its temp file onto the note)
+            rels = {self.rel(p) for p in hits}
+            if CONFIG_NAME in rels:
+                rels = None  # new excludes: any note may come or go
         log.debug("%s %s", kind, " -> ".join(paths))
         with self.wake:
+            if rels is None or self.pending is None:
+                self.pending = None
+            else:
+                self.pending |= rels
             self.dirty_at = time.monotonic()
             self.wake.notify_all()
+
+    def rel(self, path: str) -> str:
+        return Path(path).relative_to(self.root).as_posix()
 
     def visible(self, path: str) -> bool:
         try:
@@ -123,7 +142,9 @@ class Watcher:
         return not any(p.startswith(".") for p in rel.split("/"))
 
     # --- batches -------------------------------------------------------------------
-    def run_batch(self) -> None:
+    def run_batch(self, only: set[str] | None = None) -> None:
+        """One update: ``only`` names the notes that may have changed (from events);
+        None looks at every note."""
         start = time.monotonic()
         from notelink.vault import _glob_regex
 
@@ -134,7 +155,9 @@ class Watcher:
         if self._swap_model:  # a background retrain finished: use the new model from now on
             self._swap_model = False
             engine.model = engine._stored_model()
-        engine.refresh(allow_train=False, reload=False)
+        if only is None:
+            self.last_scan = time.monotonic()
+        engine.refresh(allow_train=False, reload=False, only=only)
         if engine.report.unchanged_run:
             return
         if engine.model is None and engine.model_params() is not None and self._trainer is None:
@@ -146,11 +169,11 @@ class Watcher:
         now = time.time()
         held = {ch.rel for ch in changes if now - _mtime(self.root / ch.rel) < self.hold}
         engine.apply([ch for ch in changes if ch.rel not in held])
+        engine.hold(held)
         engine.decisions.save(self.root)
-        engine.save(synced=not held)
+        engine.save(synced=True)
         for rel in engine.report.changed:
-            st = os.stat(self.root / rel)
-            self.own[rel] = (st.st_size, st.st_mtime_ns)
+            self.own[rel] = (engine.records[rel].size, engine.records[rel].mtime_ns)
         self.writes += len(engine.report.changed)
         self.batches += 1
         self.held = held
@@ -205,8 +228,7 @@ class Watcher:
             report, _ = sync(self.engine)
             self.engine.index().warm()  # so the first edit does not pay for building it
             for rel in report.changed:
-                st = os.stat(self.root / rel)
-                self.own[rel] = (st.st_size, st.st_mtime_ns)
+                self.own[rel] = (self.engine.records[rel].size, self.engine.records[rel].mtime_ns)
             self.writes += len(report.changed)
             log.info("watching %s: %d notes, %d sections written", self.root, report.notes, len(report.changed))
         except BaseException:
@@ -218,17 +240,22 @@ class Watcher:
         while not self.stop_event.is_set():
             with self.wake:
                 due = self._due()
-                if due is None:
+                if due is None and time.monotonic() - self.last_scan >= RESCAN_SECONDS:
+                    self.pending = None  # a safety net for events the OS dropped
+                elif due is None:
                     self.wake.wait(timeout=1.0)
                     continue
-                if due > 0:
+                elif due > 0:
                     self.wake.wait(timeout=due)
                     continue
                 self.dirty_at = None
+                only, self.pending = self.pending, set()
             try:
-                self.run_batch()
+                self.run_batch(only)
             except Exception as e:
                 log.error("batch failed: %s", e)
+                with self.wake:
+                    self.pending = None  # what it was to look at: the next batch looks at everything
             if self.held:
                 with self.wake:  # come back for the notes being edited
                     self.dirty_at = time.monotonic() - self.quiet + self.hold

@@ -26,10 +26,11 @@ from notelink.hybrid import MIN_LINKS
 from notelink.links import Resolver
 from notelink.notes import LoadedNote, NoteProblem, NoteRecord, load_note, sha
 from notelink.progress import Progress
+from notelink.recordlog import RecordLog
 from notelink.scoring import METHODS, Scorer, make_scorer, word_method
 from notelink.store import Store, vault_cache
-from notelink.vault import Config, NoteFile, VaultError, load_config, scan
-from notelink.writer import Conflict, WriteError, remove_stale_temps, replace_note, write_file
+from notelink.vault import Config, NoteFile, VaultError, load_config, rescan, scan
+from notelink.writer import Conflict, WriteError, remove_stale_temps, replace_note
 
 RETRAIN_FRACTION = 0.2
 DEFAULT_TOP_K = 5
@@ -60,6 +61,7 @@ class Report:
     problems: list[str] = field(default_factory=list)  # "path: problem" for each note skipped
     unchanged_run: bool = False  # nothing in the vault changed since the last sync
     renamed: list[tuple[str, str]] = field(default_factory=list)
+    retry: set[str] = field(default_factory=set)  # notes whose section is still due (not written)
 
     @property
     def skipped(self) -> int:
@@ -92,13 +94,15 @@ class Engine:
         self._must_train = False
         self.refitted = False
         self._prev_index: Any = None
-        self._json_cache: dict[str, tuple[NoteRecord, str]] = {}
-        self._dirty: set[str] = set()  # records changed in place this run (their JSON is redone)
+        self._log = RecordLog(self.store.folder)
+        self._saved: dict[str, NoteRecord] = {}  # the records as the log on disk holds them
+        self._dirty: set[str] = set()  # records changed in place since the last save
         self.loaded: dict[str, LoadedNote] = {}
         self.model: Any = None
         self.decisions = Decisions.load(self.root)
         self._state: dict[str, Any] = self.store.read_json("state.json") or {}
         self.previous: dict[str, NoteRecord] = {}
+        self._files: list[NoteFile] | None = None  # the vault's notes at the last refresh
 
     # --- settings -------------------------------------------------------------
     @property
@@ -156,37 +160,43 @@ class Engine:
 
     # --- the index -------------------------------------------------------------
     def _load_state(self) -> None:
-        # Read once, at __init__; after a save the records are in memory, not in _state.
-        state = self._state if self._state.get("notes") is not None else self.store.read_json("state.json") or {}
+        self._state = self.store.read_json("state.json") or {}
         try:
-            records = {r["rel"]: NoteRecord.from_json(r) for r in state.get("notes", [])}
-        except (TypeError, KeyError):
+            records = {rel: NoteRecord.from_json(r) for rel, r in self._log.load().items()}
+        except TypeError:
             records = {}  # a cache from another version: rebuilt
         self.records = records
         self.previous = dict(records)
-        self._state = state
+        self._saved = dict(records)
+        self._dirty = set()
 
     def unchanged_since_sync(self, files: list[NoteFile]) -> bool:
         """True when the last sync finished and no note, setting or decision changed since."""
         s = self._state
         if not s.get("synced") or s.get("settings") != self._settings():
             return False
-        if s.get("decisions_stamp") != self._decisions_stamp():
+        if s.get("decisions_stamp") != self._decisions_stamp() or s.get("retry"):
             return False
         if [f.rel for f in files] != sorted(self.records):
             return False
         return all(self.records[f.rel].same_file(f) for f in files) and not s.get("problems")
 
-    def refresh(self, allow_train: bool = True, reload: bool = True) -> list[NoteFile]:
+    def refresh(self, allow_train: bool = True, reload: bool = True, only: set[str] | None = None) -> list[NoteFile]:
         """Bring the index up to date with the vault; returns the vault's notes.
 
         With ``allow_train=False`` an existing model is used as it is, and without one
         no note gets a vector. ``reload=False`` (the daemon, between batches) starts from
-        the records in memory instead of the cache on disk."""
-        temps: list[Path] = []
-        files, problems = scan(self.root, self.config, temps)
-        for folder in sorted({t.parent for t in temps}):
-            remove_stale_temps(folder)
+        the records in memory instead of the cache on disk; ``only`` (with it) names the
+        only paths that may have changed since the last run, so the rest of the vault is
+        not even looked at."""
+        if only is not None and not reload and self._files is not None:
+            files, problems = rescan(self.root, self.config, self._files, only)
+        else:
+            temps: list[Path] = []
+            files, problems = scan(self.root, self.config, temps)
+            for folder in sorted({t.parent for t in temps}):
+                remove_stale_temps(folder)
+        self._files = files
         self.report.problems += problems
         if reload or not self._state:
             self._load_state()
@@ -379,7 +389,7 @@ class Engine:
         if len(changed) + len(gone) > max(20, 0.05 * len(index)):
             return None
         touched = changed | gone
-        out = set(changed)
+        out = set(changed) | set(self._state.get("retry", []))
         for rel, rec in self.records.items():
             if touched & set(rec.offered_targets):
                 out.add(rel)
@@ -509,6 +519,7 @@ class Engine:
             elif section.remove(new.decode("utf-8")) != section.remove(loaded.text):
                 # The equivalence check: outside the section, not one byte may differ.
                 self.report.problems.append(f"{rel}: internal error, refusing a write that would change the note")
+                self.report.retry.add(rel)
             else:
                 # What notelink offered changes only once the write succeeds.
                 changes.append(Change(rel, loaded.data, new, rec, lines, targets))
@@ -520,6 +531,7 @@ class Engine:
         loaded = self._load(NoteFile(rel, path, st.st_size, st.st_mtime_ns))
         if loaded is None or loaded.record.file_hash != self.records[rel].file_hash:
             self.report.problems.append(f"{rel}: changed during sync; left alone, retried next run")
+            self.report.retry.add(rel)
             return None
         self.records[rel] = self._carry_over(loaded.record, self.records[rel])
         return loaded
@@ -530,11 +542,11 @@ class Engine:
             stage.update(n)
             path = self.root / ch.rel
             try:
-                replace_note(path, ch.old, ch.new)
+                st = replace_note(path, ch.old, ch.new)
             except (Conflict, WriteError) as e:
                 self.report.problems.append(f"{ch.rel}: {e}")
+                self.report.retry.add(ch.rel)
                 continue
-            st = os.stat(path)
             ch.record.size, ch.record.mtime_ns, ch.record.file_hash = st.st_size, st.st_mtime_ns, sha(ch.new)
             ch.record.offered, ch.record.offered_targets = ch.offered, ch.offered_targets
             text = ch.new.decode("utf-8")
@@ -544,6 +556,13 @@ class Engine:
             ch.record.has_section = body is not None
             self.report.changed.append(ch.rel)
         stage.done()
+        if self._files is not None and self.report.changed:
+            # What the files look like now, so the next run does not read them again.
+            done = set(self.report.changed)
+            self._files = [
+                NoteFile(f.rel, f.path, self.records[f.rel].size, self.records[f.rel].mtime_ns) if f.rel in done else f
+                for f in self._files
+            ]
 
     def next_run(self) -> None:
         """Ready the engine for another run on the same vault (the daemon's next batch):
@@ -557,44 +576,42 @@ class Engine:
         self._must_train = False
         self.refitted = False
 
+    def hold(self, rels: set[str]) -> None:
+        """Leave these notes' sections for a later run (the daemon: being edited)."""
+        self.report.retry |= rels
+
     def save(self, synced: bool) -> None:
         order = sorted(self.records)
         if self._index is not None and len(self._index) and "idf" in self._index.__dict__ and not self._index.frozen:
             self._index.text_model().save(self.store)
         meta = self._state_to_save(synced)
-        head = json.dumps(meta, ensure_ascii=False, separators=(",", ":"))
-        write_file(self.store.folder / "state.json", (head[:-1] + ',"notes":' + self._notes_json(order) + "}").encode())
-        self._state = {**meta, "notes": None}  # the records themselves are in self.records
-
-    def _notes_json(self, order: list[str]) -> str:
-        """The records as JSON; a record untouched since the last save reuses its text."""
-        parts = []
-        for rel in order:
-            rec = self.records[rel]
-            hit = self._json_cache.get(rel)
-            if hit is None or hit[0] is not rec or rel in self._dirty:
-                hit = (rec, json.dumps(rec.to_json(), ensure_ascii=False, separators=(",", ":")))
-                self._json_cache[rel] = hit
-            parts.append(hit[1])
-        self._dirty = set()
-        return "[" + ",".join(parts) + "]"
+        # Records first, then the state that vouches for them: only the records that
+        # changed since the last save are written (see notelink.recordlog).
+        saved, dirty = self._saved, self._dirty
+        changed = {rel: _json(rec) for rel, rec in self.records.items() if saved.get(rel) is not rec or rel in dirty}
+        self._log.save(changed, set(saved) - set(self.records), lambda: (_json(self.records[r]) for r in order))
+        self._saved, self._dirty = dict(self.records), set()
+        self.store.write_json("state.json", meta)
+        self._state = meta
 
     def _state_to_save(self, synced: bool) -> dict[str, Any]:
-        return dict(
-            {
-                "settings": self._settings(),
-                "synced": synced and not self.report.problems,
-                "problems": bool(self.report.problems),
-                "decisions_stamp": self._decisions_stamp(),
-                "model_id": self.model.model_id if self.model is not None else None,
-                "hybrid": self._scorer.model.describe() if hasattr(self._scorer, "model") else None,
-                "hybrid_model": self._scorer.model.to_json() if hasattr(self._scorer, "model") else None,
-                "trained_notes": self._state.get("trained_notes", 0),
-                "drift": self._state.get("drift", 0),
-                "synced_at": time.time(),
-            },
-            format=1,
-        )
+        return {
+            "settings": self._settings(),
+            "synced": synced,
+            "problems": bool(self.report.problems),
+            "retry": sorted(self.report.retry),
+            "decisions_stamp": self._decisions_stamp(),
+            "model_id": self.model.model_id if self.model is not None else None,
+            "hybrid": self._scorer.model.describe() if hasattr(self._scorer, "model") else None,
+            "hybrid_model": self._scorer.model.to_json() if hasattr(self._scorer, "model") else None,
+            "trained_notes": self._state.get("trained_notes", 0),
+            "drift": self._state.get("drift", 0),
+            "synced_at": time.time(),
+        }
+
+
+def _json(rec: NoteRecord) -> str:
+    return json.dumps(rec.to_json(), ensure_ascii=False, separators=(",", ":"))
 
 
 def _line(link: str, reasons: list[str], ticked: bool = False) -> str:

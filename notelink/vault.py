@@ -117,10 +117,7 @@ def scan(root: Path, config: Config, temps: list[Path] | None = None) -> tuple[l
     """Every note of the vault, sorted by path, and a message for each file left out.
 
     Temp files a killed notelink left behind are added to ``temps`` when given."""
-    if not root.exists():
-        raise VaultError(f"{root}: vault folder does not exist")
-    if not root.is_dir():
-        raise VaultError(f"{root}: not a folder; a vault is a folder of Markdown notes")
+    _check_root(root)
     patterns = [_glob_regex(p) for p in config.exclude]
     real_root = root.resolve()
     notes: list[NoteFile] = []
@@ -139,23 +136,61 @@ def scan(root: Path, config: Config, temps: list[Path] | None = None) -> tuple[l
             rel = prefix + name
             if patterns and excluded(rel, patterns):
                 continue
-            full = os.path.join(dirpath, name)
-            try:
-                st = os.lstat(full)
-                if stat.S_ISLNK(st.st_mode):
-                    if not Path(full).resolve().is_relative_to(real_root):
-                        problems.append(f"{rel}: symlink to outside the vault, left alone")
-                    # A link to a note inside the vault: that note is processed as itself.
-                    continue
-                if not stat.S_ISREG(st.st_mode):
-                    problems.append(f"{rel}: not a regular file, left alone")
-                    continue
-            except OSError as e:
-                problems.append(f"{rel}: cannot stat: {e.strerror}")
-                continue
-            notes.append(NoteFile(rel, base / name, st.st_size, st.st_mtime_ns))
+            note = _stat_note(base / name, rel, real_root, problems)
+            if note is not None:
+                notes.append(note)
     notes.sort(key=lambda n: n.rel)
     return notes, problems
+
+
+def rescan(root: Path, config: Config, files: list[NoteFile], rels: set[str]) -> tuple[list[NoteFile], list[str]]:
+    """``files`` (an earlier :func:`scan`) with just the notes at ``rels`` looked at
+    again: the daemon's update from the paths its file events named. A path that is
+    gone, hidden, excluded or not a note leaves the list."""
+    _check_root(root)
+    patterns = [_glob_regex(p) for p in config.exclude]
+    real_root = root.resolve()
+    by_rel = {f.rel: f for f in files if f.rel not in rels}
+    problems: list[str] = []
+    for rel in sorted(rels):
+        parts = rel.split("/")
+        if any(p.startswith(".") or p in ("", "..") for p in parts) or not is_note_name(parts[-1]):
+            continue
+        if patterns and excluded(rel, patterns):
+            continue
+        path = root.joinpath(*parts)
+        if path.parent.resolve() != real_root.joinpath(*parts[:-1]):
+            continue  # inside a symlinked folder, which scan never follows
+        if not os.path.lexists(path) or (path.is_dir() and not path.is_symlink()):
+            continue  # gone, or a folder named like a note (scan walks into those)
+        note = _stat_note(path, rel, real_root, problems)
+        if note is not None:
+            by_rel[rel] = note
+    return sorted(by_rel.values(), key=lambda n: n.rel), problems
+
+
+def _check_root(root: Path) -> None:
+    if not root.exists():
+        raise VaultError(f"{root}: vault folder does not exist")
+    if not root.is_dir():
+        raise VaultError(f"{root}: not a folder; a vault is a folder of Markdown notes")
+
+
+def _stat_note(path: Path, rel: str, real_root: Path, problems: list[str]) -> NoteFile | None:
+    try:
+        st = os.lstat(path)
+        if stat.S_ISLNK(st.st_mode):
+            if not path.resolve().is_relative_to(real_root):
+                problems.append(f"{rel}: symlink to outside the vault, left alone")
+            # A link to a note inside the vault: that note is processed as itself.
+            return None
+        if not stat.S_ISREG(st.st_mode):
+            problems.append(f"{rel}: not a regular file, left alone")
+            return None
+    except OSError as e:
+        problems.append(f"{rel}: cannot stat: {e.strerror}")
+        return None
+    return NoteFile(rel, path, st.st_size, st.st_mtime_ns)
 
 
 def decode(data: bytes, limit: int = MAX_NOTE_BYTES) -> str:

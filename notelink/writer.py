@@ -30,8 +30,11 @@ def temp_path(path: Path) -> Path:
     return path.with_name(f".{path.name}{TMP_SUFFIX}")
 
 
-def replace_note(path: Path, expected: bytes, new: bytes) -> None:
-    """Replace ``path``'s content ``expected`` by ``new``, or raise and leave it as it is."""
+def replace_note(path: Path, expected: bytes, new: bytes) -> os.stat_result:
+    """Replace ``path``'s content ``expected`` by ``new``, or raise and leave it as it is.
+
+    Returns the status of the file written (taken before the replace, so an edit that
+    lands right after it is never mistaken for notelink's own)."""
     tmp = temp_path(path)
     try:
         mode = stat.S_IMODE(os.stat(path).st_mode)
@@ -41,6 +44,7 @@ def replace_note(path: Path, expected: bytes, new: bytes) -> None:
                 f.write(new)
                 f.flush()
                 os.fsync(f.fileno())
+                written = os.fstat(f.fileno())
             os.chmod(tmp, mode)
             with open(path, "rb") as f:
                 if f.read() != expected:
@@ -53,6 +57,7 @@ def replace_note(path: Path, expected: bytes, new: bytes) -> None:
     except OSError as e:
         raise WriteError(f"cannot write: {e.strerror or e}") from None
     _fsync_dir(path.parent)
+    return written
 
 
 def _fsync_dir(folder: Path) -> None:

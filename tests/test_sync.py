@@ -292,3 +292,27 @@ def test_deleting_a_rejection_brings_the_suggestion_back(vault: Path) -> None:
     sync(vault)
     items = [section.parse_item(line) for line in section.split(note.read_text(encoding="utf-8"))[1]]
     assert any(it is not None and it.target == gone for it in items)
+
+
+def test_held_notes_are_retried_without_reranking_the_vault(vault: Path) -> None:
+    from notelink.pipeline import Engine
+
+    assert sync(vault)[0] == 0
+    note = vault / "sky/Comets.md"
+    note.write_text("# Comets\n\nTelescopes show comets, planets and the Moon.\n", encoding="utf-8")
+    engine = Engine(vault)
+    engine.refresh()
+    changes = engine.plan()
+    assert "sky/Comets.md" in {ch.rel for ch in changes}
+    engine.apply([ch for ch in changes if ch.rel != "sky/Comets.md"])
+    engine.hold({"sky/Comets.md"})  # the daemon: the user is still typing in it
+    engine.save(synced=True)
+    assert block(note) is None
+
+    later = Engine(vault)
+    later.refresh()
+    affected = later.affected()
+    assert affected is not None and "sky/Comets.md" in affected and len(affected) < len(later.records)
+    later.apply(later.plan())
+    later.save(synced=True)
+    assert block(note) is not None

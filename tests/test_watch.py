@@ -225,3 +225,33 @@ def test_drift_retrains_in_the_background_and_swaps_the_model(vault: Path, monke
     finally:
         w.stop()
         loop.join(60)
+
+
+def test_a_change_whose_events_were_dropped_is_found_by_the_periodic_scan(
+    vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from notelink import daemon
+
+    monkeypatch.setattr(daemon, "RESCAN_SECONDS", 1.0)
+    w = Watcher(vault, Options(), quiet=0.2, hold=0.0)
+    w.start()
+    real = w.on_event
+    w.on_event = lambda event: None if "Dropped" in os.fsdecode(event.src_path) else real(event)  # type: ignore[method-assign]
+    loop = threading.Thread(target=w.run, name="watch-loop")
+    loop.start()
+    try:
+        note = vault / "sky/Dropped.md"
+        note.write_text(f"# Dropped\n\n{SKY} Nobody told the daemon.\n", encoding="utf-8")
+        wait_for(lambda: has_section(note), what="the note no event named")
+    finally:
+        w.stop()
+        loop.join(30)
+
+
+def test_a_new_folder_of_notes_is_picked_up(watching: Watcher, vault: Path) -> None:
+    staged = vault.parent / "staged"
+    staged.mkdir()
+    for i in range(5):
+        (staged / f"Nebula {i}.md").write_text(f"# Nebula {i}\n\n{SKY}\n", encoding="utf-8")
+    os.rename(staged, vault / "nebulae")  # a folder moved in: one event for five notes
+    wait_for(lambda: all(has_section(vault / f"nebulae/Nebula {i}.md") for i in range(5)), what="five sections")

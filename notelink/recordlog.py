@@ -1,0 +1,144 @@
+"""Per-note records on disk: a base file plus an append-only journal of changes.
+
+A daemon batch changes a handful of records; rewriting every record (tens of MB at
+10,000 notes) would cost more than the batch itself. So a save appends just the
+changed records (and the paths that went away) to a journal, and only when the
+journal has grown to a quarter of the base is everything written anew (compaction).
+
+Both files are JSON lines. The first line of each is a header naming the base's
+*generation*; a journal whose generation is not the base's (a crash between writing
+a new base and emptying the journal) is ignored, and a torn last line (a crash
+mid-append) is skipped: the cache is rebuildable, and every record is checked
+against its file's size and mtime before it is trusted.
+
+>>> import tempfile, pathlib
+>>> log = RecordLog(pathlib.Path(tempfile.mkdtemp()))
+>>> log.save({"a.md": '{"rel":"a.md","n":1}'}, set(), lambda: ['{"rel":"a.md","n":1}'])
+>>> log.save({"b.md": '{"rel":"b.md","n":2}'}, {"a.md"}, lambda: ['{"rel":"b.md","n":2}'])
+>>> log.load()
+{'b.md': {'rel': 'b.md', 'n': 2}}
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from notelink.writer import write_file
+
+BASE = "notes.jsonl"
+JOURNAL = "notes-journal.jsonl"
+FORMAT = 1
+MIN_COMPACT_BYTES = 1 << 20  # below this the journal is never worth compacting
+
+
+class RecordLog:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.generation: str | None = None
+        self.base_bytes = 0
+        self.journal_bytes = 0
+        self._stamps: tuple[Any, Any] = (None, None)  # the files as this log last saw them
+
+    def load(self) -> dict[str, dict[str, Any]]:
+        """Every record by path: the base with the journal applied."""
+        records: dict[str, dict[str, Any]] = {}
+        self.generation, self.base_bytes, self.journal_bytes = None, 0, 0
+        base = self._lines(self.folder / BASE)
+        if base is None:
+            return records
+        self.generation, lines, _ = base
+        for rec in lines:
+            records[rec["rel"]] = rec
+        self.base_bytes = _size(self.folder / BASE)
+        journal = self._lines(self.folder / JOURNAL)
+        if journal is not None and journal[0] == self.generation:
+            for rec in journal[1]:
+                if "gone" in rec:
+                    records.pop(rec["gone"], None)
+                else:
+                    records[rec["rel"]] = rec
+            self.journal_bytes = _size(self.folder / JOURNAL)
+            # A torn last line would swallow what is appended after it: compact instead.
+            self._stamps = self._stat() if journal[2] else (None, None)
+        else:
+            self._stamps = (None, None)  # no journal of this base: the next save compacts
+        return records
+
+    def save(self, changed: dict[str, str], gone: Iterable[str], everything: Callable[[], Iterable[str]]) -> None:
+        """Record ``changed`` (path → its record as one line of JSON) and ``gone``;
+        ``everything`` gives every record's line when a new base is due."""
+        gone = sorted(gone)
+        if not changed and not gone and self.generation is not None:
+            return
+        lines = [changed[rel] for rel in sorted(changed)] + [json.dumps({"gone": rel}) for rel in gone]
+        payload = "".join(line + "\n" for line in lines).encode("utf-8")
+        big = self.journal_bytes + len(payload) > max(MIN_COMPACT_BYTES, self.base_bytes / 4)
+        if self.generation is None or big or self._stat() != self._stamps:
+            # No base yet, a long journal, or files another process wrote since: what
+            # this process holds in memory is written out whole.
+            self._compact(everything())
+        else:
+            self._append(payload)
+        self._stamps = self._stat()
+
+    def _compact(self, lines: Iterable[str]) -> None:
+        generation = secrets.token_hex(8)
+        data = (_header(generation) + "".join(line + "\n" for line in lines)).encode("utf-8")
+        write_file(self.folder / BASE, data)
+        write_file(self.folder / JOURNAL, _header(generation).encode("utf-8"))
+        self.generation, self.base_bytes = generation, len(data)
+        self.journal_bytes = _size(self.folder / JOURNAL)
+
+    def _stat(self) -> tuple[Any, Any]:
+        return _stamp(self.folder / BASE), _stamp(self.folder / JOURNAL)
+
+    def _append(self, payload: bytes) -> None:
+        with open(self.folder / JOURNAL, "ab") as f:
+            f.write(payload)
+            f.flush()
+            os.fsync(f.fileno())
+        self.journal_bytes += len(payload)
+
+    @staticmethod
+    def _lines(path: Path) -> tuple[str, list[dict[str, Any]], bool] | None:
+        """The header's generation, the records, and whether every line was whole."""
+        try:
+            with open(path, encoding="utf-8") as f:
+                head = json.loads(f.readline())
+                if not isinstance(head, dict) or head.get("format") != FORMAT:
+                    return None
+                out = []
+                for line in f:
+                    try:
+                        rec = json.loads(line)
+                    except ValueError:
+                        return str(head.get("generation")), out, False  # torn: what came before holds
+                    if isinstance(rec, dict) and isinstance(rec.get("rel", rec.get("gone")), str):
+                        out.append(rec)
+                return str(head.get("generation")), out, True
+        except (OSError, ValueError):
+            return None
+
+
+def _header(generation: str) -> str:
+    return json.dumps({"format": FORMAT, "generation": generation}) + "\n"
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns
+
+
+def _size(path: Path) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
