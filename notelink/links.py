@@ -10,11 +10,14 @@ alphabetically first.
 ('Cosine.md', 'deep/A/b.md', None)
 >>> r.link_text("Notes/Cosine.md"), r.link_text("deep/A/b.md")
 ('[[Notes/Cosine|Cosine]]', '[[b]]')
+>>> print(r.link_text("x/Odd ]] name.md"))
+[Odd \\]\\] name](<x/Odd ]] name.md>)
 """
 
 from __future__ import annotations
 
 import posixpath
+import re
 import unicodedata
 
 
@@ -30,6 +33,18 @@ def stem(rel: str) -> str:
 
 
 _UNLINKABLE = set("[]|#^")
+_UNWRITABLE = re.compile(r"[\x00-\x1f\x7f<>]")
+
+
+def suggestible(rel: str) -> bool:
+    """Whether a link to ``rel`` can be written on one line: not with a newline, tab or
+    other control character, nor ``<``/``>``, in its path (names no editor makes, but a
+    file system allows).
+
+    >>> suggestible("a/Note.md"), suggestible("a/Line\\nbreak.md")
+    (True, False)
+    """
+    return _UNWRITABLE.search(rel) is None
 
 
 class Resolver:
@@ -71,7 +86,8 @@ class Resolver:
         name has characters a wikilink cannot hold."""
         name = stem(rel)
         if _UNLINKABLE & set(name):
-            return f"[{name}](<{rel}>)"
+            shown = re.sub(r"([\\\[\]])", r"\\\1", name)
+            return f"[{shown}](<{rel}>)"
         if self.resolve(name) == rel:
             return f"[[{name}]]"
         return f"[[{rel[:-3]}|{name}]]"

@@ -124,14 +124,38 @@ def _split_wikilink(inner: str, embed: bool) -> Link:
     return Link(target.strip(), alias.strip() or None, heading.strip() or None, embed)
 
 
+_SCALARS = (str, int, float, bool)
+
+
 def _as_list(value: Any) -> list[str]:
     if value is None:
         return []
     if isinstance(value, str):
         return [v.strip() for v in value.split(",") if v.strip()]
     if isinstance(value, (list, tuple)):
-        return [str(v).strip() for v in value if v is not None and str(v).strip()]
-    return [str(value)]
+        return [str(v).strip() for v in value if isinstance(v, _SCALARS) and str(v).strip()]
+    return [str(value)] if isinstance(value, _SCALARS) else []
+
+
+class _AliasCheckingLoader(yaml.SafeLoader):
+    """The pure-Python safe loader, refusing aliases of lists and maps: a few lines of
+    them can stand for billions of nodes (the "billion laughs" alias bomb)."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            if not isinstance(self.anchors.get(event.anchor), (yaml.ScalarNode, type(None))):
+                raise yaml.composer.ComposerError(
+                    None, None, f"alias *{event.anchor} of a list or map is not supported", event.start_mark
+                )
+        return super().compose_node(parent, index)
+
+
+class _SafeYAML(YAMLHandler):
+    def load(self, fm: str, **kwargs: object) -> Any:
+        if "&" in fm:  # anchors, so maybe aliases: the checking loader
+            return yaml.load(fm, Loader=_AliasCheckingLoader)
+        return super().load(fm, **kwargs)
 
 
 def _frontmatter(text: str) -> tuple[dict[str, Any], str]:
@@ -141,7 +165,9 @@ def _frontmatter(text: str) -> tuple[dict[str, Any], str]:
     if end is not None and end.start() > MAX_FRONTMATTER_CHARS:
         raise NoteError(f"frontmatter over {MAX_FRONTMATTER_CHARS // 1024} KiB")
     try:
-        meta, body = frontmatter.parse(text, handler=YAMLHandler())
+        meta, body = frontmatter.parse(text, handler=_SafeYAML())
+    except RecursionError:
+        raise NoteError("YAML frontmatter nested too deeply") from None
     except yaml.YAMLError as e:
         where = getattr(e, "problem_mark", None)
         line = f" at frontmatter line {where.line + 1}" if where is not None else ""
@@ -154,7 +180,8 @@ def parse_note(text: str, stem: str) -> ParsedNote:
     """Parse a note's text (without notelink's section); ``stem`` is its file name without ``.md``."""
     text = text.removeprefix("\ufeff")
     meta, body = _frontmatter(text)
-    title = str(meta.get("title") or stem).strip() or stem
+    title = meta.get("title")
+    title = (str(title).strip() if isinstance(title, _SCALARS) and title else stem) or stem
     aliases = _as_list(meta.get("aliases", meta.get("alias")))
     tags = {t.lstrip("#") for t in _as_list(meta.get("tags", meta.get("tag")))}
     note = ParsedNote(title=title, aliases=aliases, enabled=meta.get("notelink", True) is not False)

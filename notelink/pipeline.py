@@ -23,7 +23,7 @@ import numpy as np
 from notelink import section
 from notelink.decisions import DECISIONS_PATH, Decisions
 from notelink.hybrid import MIN_LINKS
-from notelink.links import Resolver
+from notelink.links import Resolver, suggestible
 from notelink.notes import LoadedNote, NoteProblem, NoteRecord, load_note, sha
 from notelink.progress import Progress
 from notelink.recordlog import RecordLog
@@ -428,8 +428,9 @@ class Engine:
         scorer = self.scorer()
         wanted = index.order if rels is None else rels
         exclude = [set() for _ in index.order]
+        never = {i for i, rel in enumerate(index.order) if not suggestible(rel)}
         for rel in wanted:
-            exclude[index.pos[rel]] = {index.pos[s] for s in self.exclusions(rel) if s in index.pos}
+            exclude[index.pos[rel]] = {index.pos[s] for s in self.exclusions(rel) if s in index.pos} | never
         threshold = min_score if min_score is not None else self.min_score
         rows = scorer.rank(
             [index.pos[r] for r in wanted],

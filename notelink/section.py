@@ -37,7 +37,7 @@ _LINE_RE = re.compile(r"[^\r\n]*(?:\r\n|\n|\r)|[^\r\n]+$")
 # A suggestion line as notelink writes it: "- [ ] [[Target]] — reason".
 _ITEM_RE = re.compile(r"^\s*[-*+] \[(?P<mark>[ xX])\] (?P<rest>.*)$")
 _WIKI_RE = re.compile(r"\[\[(?P<inner>[^\[\]]+?)\]\]")
-_MDLINK_RE = re.compile(r"\[[^\]]*\]\(<(?P<angle>[^>]+)>\)|\[[^\]]*\]\((?P<plain>[^)\s]+)\)")
+_MDLINK_RE = re.compile(r"\[(?:[^\]\\]|\\.)*\]\(<(?P<angle>[^>]+)>\)|\[(?:[^\]\\]|\\.)*\]\((?P<plain>[^)\s]+)\)")
 
 
 def detect_eol(text: str) -> str:

@@ -180,7 +180,12 @@ def _stat_note(path: Path, rel: str, real_root: Path, problems: list[str]) -> No
     try:
         st = os.lstat(path)
         if stat.S_ISLNK(st.st_mode):
-            if not path.resolve().is_relative_to(real_root):
+            try:
+                target = path.resolve(strict=True)
+            except (OSError, RuntimeError):  # dangling, or a loop
+                problems.append(f"{rel}: broken symlink or symlink loop, left alone")
+                return None
+            if not target.is_relative_to(real_root):
                 problems.append(f"{rel}: symlink to outside the vault, left alone")
             # A link to a note inside the vault: that note is processed as itself.
             return None
