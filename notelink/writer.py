@@ -2,18 +2,24 @@
 
 A note is replaced atomically: the new bytes go to a temp file in the same folder
 (named ``.<name>.notelink-tmp``, a dot-file that Obsidian and sync tools skip), are
-fsynced, and ``os.replace`` moves them over the note. Right before the replace the
-note is read again: if its bytes are not the ones notelink based its change on (the
-user saved in the meantime), nothing is replaced and :class:`Conflict` is raised.
+fsynced, and moved over the note. Right before that the note is read again: if its
+bytes are not the ones notelink based its change on (the user saved in the meantime),
+nothing is replaced and :class:`Conflict` is raised. On Linux the move is an atomic
+swap of the two names (``renameat2(RENAME_EXCHANGE)``), and the displaced bytes are
+checked once more, which closes the gap between that last read and the move.
 The note's permission bits are kept.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import errno
 import os
 import stat
+import sys
 from pathlib import Path
+from typing import Any
 
 TMP_SUFFIX = ".notelink-tmp"
 
@@ -37,27 +43,84 @@ def replace_note(path: Path, expected: bytes, new: bytes) -> os.stat_result:
     lands right after it is never mistaken for notelink's own)."""
     tmp = temp_path(path)
     try:
-        mode = stat.S_IMODE(os.stat(path).st_mode)
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
         try:
+            mode = stat.S_IMODE(os.stat(path).st_mode)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
             with os.fdopen(fd, "wb") as f:
                 f.write(new)
                 f.flush()
                 os.fsync(f.fileno())
                 written = os.fstat(f.fileno())
             os.chmod(tmp, mode)
-            with open(path, "rb") as f:
-                if f.read() != expected:
-                    raise Conflict("changed while notelink was working; left alone, retried on the next run")
-            os.replace(tmp, path)
+            if _read(path) != expected:
+                raise Conflict(CONFLICT)
+            swapped = exchange(tmp, path)
+            if not swapped:
+                os.replace(tmp, path)
         except BaseException:
             with contextlib.suppress(OSError):
-                os.unlink(tmp)
+                os.unlink(tmp)  # notelink's bytes only: the note was not touched
             raise
+        if swapped:
+            _check_displaced(tmp, path, expected)
     except OSError as e:
         raise WriteError(f"cannot write: {e.strerror or e}") from None
     _fsync_dir(path.parent)
     return written
+
+
+CONFLICT = "changed while notelink was working; left alone, retried on the next run"
+
+
+def _read(path: Path) -> bytes:
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def _check_displaced(tmp: Path, path: Path, expected: bytes) -> None:
+    """After the swap ``tmp`` holds what was at ``path`` a moment before. If that is not
+    what notelink read, the user saved in between: their bytes go back in place."""
+    try:
+        displaced = _read(tmp)
+    except OSError:
+        displaced = None
+    if displaced == expected:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        return
+    # Never deleted: on failure the user's bytes stay in the temp file (and the message says where).
+    try:
+        os.replace(tmp, path)
+    except OSError as e:
+        raise WriteError(f"a save landed while writing and could not be put back; it is in {tmp.name}: {e}") from None
+    raise Conflict(CONFLICT)
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+_renameat2: Any = None
+
+
+def exchange(a: Path, b: Path) -> bool:
+    """Atomically swap the files at ``a`` and ``b`` (Linux ``renameat2`` with
+    ``RENAME_EXCHANGE``); False, having done nothing, where that is not available."""
+    global _renameat2
+    if _renameat2 is None:
+        _renameat2 = False
+        if sys.platform.startswith("linux"):
+            with contextlib.suppress(OSError, AttributeError):
+                libc = ctypes.CDLL(None, use_errno=True)
+                fn = libc.renameat2
+                fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+                _renameat2 = fn
+    if not _renameat2:
+        return False
+    if _renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP):
+        return False  # this file system cannot swap: the caller falls back to a replace
+    raise OSError(err, os.strerror(err), os.fspath(b))
 
 
 def _fsync_dir(folder: Path) -> None:

@@ -51,3 +51,42 @@ def test_stale_temps_are_removed(tmp_path: Path) -> None:
     (tmp_path / ".other").write_bytes(b"not ours")
     assert writer.remove_stale_temps(tmp_path) == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == [".other"]
+
+
+def test_a_save_between_the_last_read_and_the_swap_is_put_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    if not _can_exchange(tmp_path):
+        pytest.skip("no atomic exchange on this OS or file system")
+    note = tmp_path / "n.md"
+    note.write_bytes(b"read\n")
+    real = writer.exchange
+
+    def late_save(a: Path, b: Path) -> bool:
+        with open(note, "ab") as f:  # the user's editor, right after notelink's last read
+            f.write(b"typed just now\n")
+        return real(a, b)
+
+    monkeypatch.setattr(writer, "exchange", late_save)
+    with pytest.raises(Conflict):
+        replace_note(note, b"read\n", b"read\nsection\n")
+    assert note.read_bytes() == b"read\ntyped just now\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["n.md"]
+
+
+def test_without_exchange_a_plain_replace_is_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(writer, "exchange", lambda a, b: False)
+    note = tmp_path / "n.md"
+    note.write_bytes(b"old\n")
+    st = replace_note(note, b"old\n", b"new\n")
+    assert note.read_bytes() == b"new\n" and (st.st_size, st.st_mtime_ns) == (4, note.stat().st_mtime_ns)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["n.md"]
+
+
+def _can_exchange(folder: Path) -> bool:
+    a, b = folder / "xa", folder / "xb"
+    a.write_bytes(b"a")
+    b.write_bytes(b"b")
+    try:
+        return writer.exchange(a, b) and a.read_bytes() == b"b"
+    finally:
+        a.unlink()
+        b.unlink()

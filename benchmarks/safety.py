@@ -1,0 +1,158 @@
+"""The harness behind notelink's safety promises: kill runs, race them, fuzz them.
+
+Used twice: briefly by ``tests/test_safety.py`` (CI) and at length by
+``benchmarks/stress.py``. Every trial works on a fresh copy of a vault in a temp
+folder, with real processes, real signals and real files.
+
+* :func:`crash_trial`: ``notelink sync`` (or ``watch``) is SIGKILLed at a random moment;
+  then every note must be its old bytes or the bytes a complete run writes, and one
+  more ``sync`` must bring the vault to exactly those bytes, with no temp file left.
+* :func:`race_trial`: another process appends lines to notes while ``sync`` runs;
+  every line it appended must be in the note afterwards (and after one more sync).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+TMP_SUFFIX = ".notelink-tmp"
+
+
+def notelink(*args: str, cache: Path, **kw: object) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "NOTELINK_CACHE_DIR": str(cache)}
+    return subprocess.Popen([sys.executable, "-m", "notelink", *args], env=env, **kw)  # type: ignore[call-overload]
+
+
+def run(*args: str, cache: Path, timeout: float = 600) -> int:
+    proc = notelink(*args, cache=cache, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, err = proc.communicate(timeout=timeout)
+    if proc.returncode not in (0, 1):
+        raise RuntimeError(f"notelink {' '.join(args)} failed ({proc.returncode}): {err.decode()[-2000:]}")
+    return proc.returncode
+
+
+def files(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@dataclass
+class Expected:
+    """A vault before any sync, and what one complete sync makes of it."""
+
+    source: Path
+    before: dict[str, bytes]
+    after: dict[str, bytes]
+    seconds: float  # how long the complete sync took (kills are spread over it)
+    args: tuple[str, ...]
+
+
+def expect(source: Path, work: Path, *args: str) -> Expected:
+    vault, cache = work / "ref-vault", work / "ref-cache"
+    shutil.copytree(source, vault)
+    start = time.perf_counter()
+    run("sync", str(vault), *args, cache=cache)
+    seconds = time.perf_counter() - start
+    result = Expected(source, files(source), files(vault), seconds, args)
+    shutil.rmtree(vault)
+    shutil.rmtree(cache)
+    return result
+
+
+@dataclass
+class Tally:
+    trials: int = 0
+    corrupted: int = 0  # notes neither old nor new after a kill
+    diverged: int = 0  # notes not the complete run's bytes after the recovering sync
+    temps_left: int = 0  # notelink temp files still there after the recovering sync
+    lost_lines: int = 0  # appended lines missing afterwards
+    lines: int = 0  # appended lines checked
+    conflicts: int = 0  # races in which sync left a note alone because it changed
+    problems: list[str] = field(default_factory=list)
+
+
+def crash_trial(exp: Expected, work: Path, rng: random.Random, tally: Tally, command: str = "sync") -> None:
+    """Kill ``notelink command`` at a random moment, check, recover, check again."""
+    vault, cache = work / "vault", work / "cache"
+    shutil.rmtree(vault, ignore_errors=True)
+    shutil.rmtree(cache, ignore_errors=True)
+    shutil.copytree(exp.source, vault)
+    extra = ("--quiet-period", "0.1", "--hold", "0") if command == "watch" else ()
+    proc = notelink(command, str(vault), *exp.args, *extra, cache=cache, stderr=subprocess.DEVNULL)
+    time.sleep(rng.uniform(0.0, exp.seconds * 1.1))
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    tally.trials += 1
+    now = files(vault)
+    for rel, data in now.items():
+        if rel.endswith(TMP_SUFFIX):
+            continue
+        if data != exp.before.get(rel) and data != exp.after.get(rel):
+            tally.corrupted += 1
+            tally.problems.append(f"kill {tally.trials}: {rel} is neither old nor new")
+    run("sync", str(vault), *exp.args, cache=cache)
+    now = files(vault)
+    tally.temps_left += sum(rel.endswith(TMP_SUFFIX) for rel in now)
+    for rel, data in exp.after.items():
+        if now.get(rel) != data:
+            tally.diverged += 1
+            tally.problems.append(f"kill {tally.trials}: {rel} after recovery differs from a clean run")
+
+
+APPENDER = r"""
+import os, random, sys, time
+paths, seed, pause = sys.argv[3:], int(sys.argv[1]), float(sys.argv[2])
+rng = random.Random(seed)
+k = 0
+while True:
+    path = rng.choice(paths)
+    line = f"\nappended {seed}-{k}\n".encode()
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+    os.write(fd, line)
+    os.close(fd)
+    print(path, f"appended {seed}-{k}", sep="\t", flush=True)
+    k += 1
+    time.sleep(rng.uniform(0, pause))
+"""
+
+
+def race_trial(
+    exp: Expected, work: Path, rng: random.Random, tally: Tally, pause: float = 0.02, targets: int = 8
+) -> None:
+    """Append lines to a few notes from another process while ``sync`` runs."""
+    vault, cache = work / "vault", work / "cache"
+    shutil.rmtree(vault, ignore_errors=True)
+    shutil.rmtree(cache, ignore_errors=True)
+    shutil.copytree(exp.source, vault)
+    notes = sorted(p for p in vault.rglob("*.md") if p.is_file())
+    chosen = [str(p) for p in rng.sample(notes, min(targets, len(notes)))]
+    seed = rng.randrange(1 << 30)
+    appender = subprocess.Popen(
+        [sys.executable, "-c", APPENDER, str(seed), str(pause), *chosen], stdout=subprocess.PIPE, text=True
+    )
+    proc = notelink("sync", str(vault), *exp.args, cache=cache, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, err = proc.communicate(timeout=600)
+    appender.terminate()
+    out, _ = appender.communicate()
+    tally.trials += 1
+    tally.conflicts += err.decode().count("changed while notelink was working")
+    appended = [line.split("\t") for line in out.splitlines() if "\t" in line]
+
+    def check(when: str) -> None:
+        texts = {p: Path(p).read_text(encoding="utf-8") for p in chosen}
+        for path, line in appended:
+            if line not in texts[path]:
+                tally.lost_lines += 1
+                tally.problems.append(f"race {tally.trials} ({when}): lost {line!r} in {Path(path).name}")
+
+    check("after the racing sync")
+    run("sync", str(vault), *exp.args, cache=cache)
+    check("after one more sync")
+    tally.lines += len(appended)

@@ -1,0 +1,42 @@
+"""Promises 2 and 3 with real processes: kill -9 at random moments, and a racing editor.
+
+The long versions run in ``benchmarks/stress.py``; these are the short ones for CI.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, SAMPLE
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from safety import Tally, crash_trial, expect, race_trial
+
+
+@pytest.fixture(scope="module")
+def expected(tmp_path_factory: pytest.TempPathFactory):
+    return expect(SAMPLE, tmp_path_factory.mktemp("reference"))
+
+
+@pytest.mark.parametrize("command, kills", [("sync", 22), ("watch", 8)])
+def test_killed_at_random_moments_every_note_is_old_or_new(expected, tmp_path: Path, command: str, kills: int) -> None:
+    rng = random.Random(f"{command}-kills")
+    tally = Tally()
+    for _ in range(kills):
+        crash_trial(expected, tmp_path, rng, tally, command)
+    assert tally.trials == kills
+    assert tally.problems == []
+    assert (tally.corrupted, tally.diverged, tally.temps_left) == (0, 0, 0)
+
+
+def test_lines_appended_while_sync_runs_all_survive(expected, tmp_path: Path) -> None:
+    rng = random.Random("race")
+    tally = Tally()
+    for _ in range(3):
+        race_trial(expected, tmp_path, rng, tally)
+    assert tally.lines > 20  # the appender really ran alongside
+    assert tally.problems == [] and tally.lost_lines == 0
