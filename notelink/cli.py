@@ -20,6 +20,7 @@ import click
 METHOD_CHOICES = ("hybrid", "sgns", "softmax", "glove", "tfidf", "lsa", "randproj")  # notelink.scoring.METHODS
 EXIT_SKIPPED = 1
 EXIT_USAGE = 2
+EXIT_FAILED = 3  # the run could not go on (the cache could not be written…)
 
 
 def _err(message: str) -> None:
@@ -45,6 +46,10 @@ def common(func: Callable[..., Any]) -> Callable[..., Any]:
         except VaultError as e:
             _err(str(e))
             sys.exit(EXIT_USAGE)
+        except OSError as e:  # a disk full or read-only while writing the cache
+            where = f"{e.filename}: " if e.filename else ""
+            _err(f"{where}{e.strerror or e}; stopped (every note is whole; run again once this is fixed)")
+            sys.exit(EXIT_FAILED)
 
     return wrapper
 

@@ -170,7 +170,7 @@ class Watcher:
         held = {ch.rel for ch in changes if now - _mtime(self.root / ch.rel) < self.hold}
         engine.apply([ch for ch in changes if ch.rel not in held])
         engine.hold(held)
-        engine.decisions.save(self.root)
+        engine.save_decisions()
         engine.save(synced=True)
         for rel in engine.report.changed:
             self.own[rel] = (engine.records[rel].size, engine.records[rel].mtime_ns)

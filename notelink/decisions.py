@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from notelink.writer import write_file
+from notelink.writer import replace_note, write_file
 
 DECISIONS_PATH = ".notelink/decisions.txt"
 HEADER = (
@@ -33,6 +33,10 @@ KINDS = ("reject", "accept")
 class Decisions:
     entries: set[tuple[str, str, str]] = field(default_factory=set)
     other: list[str] = field(default_factory=list)  # comments and lines kept verbatim
+    # The file as loaded (None: there was none), and its entries then: what save()
+    # merges the user's own edits of the file with.
+    base: bytes | None = None
+    base_entries: set[tuple[str, str, str]] = field(default_factory=set)
 
     @classmethod
     def parse(cls, text: str) -> Decisions:
@@ -47,24 +51,38 @@ class Decisions:
 
     @classmethod
     def load(cls, root: Path) -> Decisions:
-        path = root / DECISIONS_PATH
-        if not path.is_file():
-            return cls(other=HEADER.splitlines())
-        return cls.parse(path.read_text(encoding="utf-8", errors="replace"))
+        data = _read(root / DECISIONS_PATH)
+        d = cls(other=HEADER.splitlines()) if data is None else cls.parse(data.decode("utf-8", errors="replace"))
+        d.base, d.base_entries = data, set(d.entries)
+        return d
 
     def render(self) -> str:
         lines = self.other + ["\t".join(e) for e in sorted(self.entries, key=lambda e: (e[1], e[0], e[2]))]
         return "".join(line + "\n" for line in lines)
 
     def save(self, root: Path) -> bool:
-        """Write the file if its content changed; True when it was written."""
+        """Write the file if its content changed; True when it was written.
+
+        If the user edited the file since it was loaded, their version is the base and
+        only the decisions this run added or removed are applied to it; the file is
+        replaced only if it still holds what was merged with (else
+        :class:`~notelink.writer.Conflict`, and the next run merges again)."""
         path = root / DECISIONS_PATH
-        text = self.render()
-        if path.is_file() and path.read_text(encoding="utf-8", errors="replace") == text:
+        current = _read(path)
+        if current != self.base:
+            theirs = Decisions.parse((current or b"").decode("utf-8", errors="replace"))
+            added, removed = self.entries - self.base_entries, self.base_entries - self.entries
+            self.entries = (theirs.entries - removed) | added
+            self.other = theirs.other if current is not None else HEADER.splitlines()
+        data = self.render().encode("utf-8")
+        if data == current or (not self.entries and current is None):
+            self.base, self.base_entries = current, set(self.entries)
             return False
-        if not self.entries and not path.exists():
-            return False
-        write_file(path, text.encode("utf-8"))
+        if current is None:
+            write_file(path, data)
+        else:
+            replace_note(path, current, data)
+        self.base, self.base_entries = data, set(self.entries)
         return True
 
     def rejected(self, note: str) -> set[str]:
@@ -87,3 +105,10 @@ class Decisions:
         changed = moved != self.entries
         self.entries = moved
         return changed
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None

@@ -577,6 +577,13 @@ class Engine:
         self._must_train = False
         self.refitted = False
 
+    def save_decisions(self) -> None:
+        """Write ``.notelink/decisions.txt`` if this run changed a decision."""
+        try:
+            self.decisions.save(self.root)
+        except (Conflict, WriteError, OSError) as e:
+            self.report.problems.append(f"{DECISIONS_PATH}: {e}")
+
     def hold(self, rels: set[str]) -> None:
         """Leave these notes' sections for a later run (the daemon: being edited)."""
         self.report.retry |= rels
@@ -638,6 +645,6 @@ def sync(engine: Engine, dry_run: bool = False) -> tuple[Report, list[Change]]:
     if dry_run:
         return engine.report, changes
     engine.apply(changes)
-    engine.decisions.save(engine.root)
+    engine.save_decisions()
     engine.save(synced=True)
     return engine.report, changes
