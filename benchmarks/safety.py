@@ -156,3 +156,68 @@ def race_trial(
     run("sync", str(vault), *exp.args, cache=cache)
     check("after one more sync")
     tally.lines += len(appended)
+
+
+# --- fuzzing the pure text transforms ---------------------------------------------
+
+FUZZ_PIECES = [
+    "\n", "\r\n", "\r", "\ufeff", " ", "\t", "#", "# T", "## Additional Connections", "- [ ] [[A]]", "- [x] [[B|b]]",
+    "<!-- notelink:begin -->", "<!-- notelink:end -->", "<!--", "-->", "%%", "---", "---\n", "title: x\n",
+    "tags: [a, #b]\n", "aliases:\n  - A\n", "&a [1]\n", "*a", "```", "~~~", "    code", "`x`", "[[", "]]", "![[e]]",
+    "[t](u.md)", "[t](<a b.md>)", "<https://x.y>", "http://x.y/z", "#tag/sub", "> quote", "| a | b |", "\\|",
+    "ünïcödé", "🪆", "\u0301", "\u2028", "\x00", "\x0c", "  \n", "* ", "1. ", "<div>", "</div>",
+]  # fmt: skip
+
+
+def fuzz_one(text: str, body: list[str]) -> list[str]:
+    """Every failure of the parser and the section splicer on one input (none expected)."""
+    from notelink import section
+    from notelink.parse import NoteError, parse_note
+
+    failures = []
+    try:
+        prefix, _, suffix = section.split(text)
+        parse_note(prefix + suffix, "fuzz")
+    except NoteError:
+        pass
+    except Exception as e:  # a crash: anything but the one-line note problem
+        failures.append(f"parse: {type(e).__name__}: {e} on {text[:200]!r}")
+    try:
+        new = section.replace_body(text, body)
+        if section.split(new)[1] != body:
+            failures.append(f"splice: body not read back on {text[:200]!r}")
+        if section.replace_body(new, body) != new:
+            failures.append(f"splice: not idempotent on {text[:200]!r}")
+        if section.locate(text) is None and section.remove(new) != text:
+            failures.append(f"splice: remove does not give the text back on {text[:200]!r}")
+        for line in body:
+            section.parse_item(line)
+        section.merge_body(section.split(text)[1], "## H", body)
+    except Exception as e:
+        failures.append(f"splice: {type(e).__name__}: {e} on {text[:200]!r}")
+    return failures
+
+
+def fuzz(inputs: int, seed: int = 0) -> tuple[int, list[str]]:
+    """Run :func:`fuzz_one` on ``inputs`` hypothesis-generated inputs; (tried, failures)."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import seed as hseed
+    from hypothesis import strategies as st
+
+    from notelink.section import BEGIN, END
+
+    texts = st.lists(st.one_of(st.sampled_from(FUZZ_PIECES), st.text(max_size=10)), max_size=40).map("".join)
+    line = st.text(alphabet=st.characters(blacklist_characters="\r\n", blacklist_categories=["Cs"]), max_size=30)
+    bodies = st.lists(line.filter(lambda x: x.strip() not in (BEGIN, END)), max_size=6)
+    tried, failures = 0, []
+
+    @hseed(seed)
+    @settings(max_examples=inputs, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @given(texts, bodies)
+    def target(text: str, body: list[str]) -> None:
+        nonlocal tried
+        tried += 1
+        failures.extend(fuzz_one(text, body))
+
+    target()
+    return tried, failures

@@ -40,3 +40,11 @@ def test_lines_appended_while_sync_runs_all_survive(expected, tmp_path: Path) ->
         race_trial(expected, tmp_path, rng, tally)
     assert tally.lines > 20  # the appender really ran alongside
     assert tally.problems == [] and tally.lost_lines == 0
+
+
+def test_fuzzing_the_parser_and_the_splicer_finds_nothing() -> None:
+    from safety import fuzz
+
+    tried, failures = fuzz(400)
+    assert tried >= 400
+    assert failures == []
