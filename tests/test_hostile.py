@@ -184,3 +184,25 @@ def test_yaml_bombs_get_an_error_for_that_file(vault: Path, name: str, text: str
     else:
         assert code == 1 and problem in err, err
     assert (vault / "sky/Telescopes.md").read_text().count(section.BEGIN) == 1
+
+
+class _Boom:
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        return (os.system, ("touch PWNED",))
+
+
+def test_cache_files_are_never_unpickled(vault: Path, cache_dir: Path, tmp_path: Path, monkeypatch) -> None:
+    import numpy as np
+
+    assert CliRunner().invoke(main, ["sync", str(vault)]).exit_code == 0
+    folder = next(cache_dir.iterdir())
+    monkeypatch.chdir(tmp_path)
+    evil = np.array([_Boom()], dtype=object)
+    for name in ("text-idf.npy", "text-lsa.npy"):
+        np.save(folder / name, evil, allow_pickle=True)
+    np.savez(folder / "sgns-model.npz", vectors=evil, words=evil)
+    note = vault / "sky/Telescopes.md"
+    note.write_text(note.read_text() + "\nA new line to make the cache be read.\n")
+    result = CliRunner().invoke(main, ["sync", str(vault)])
+    assert result.exit_code == 0, result.stderr
+    assert not (tmp_path / "PWNED").exists()  # the pickles were refused, the cache rebuilt
