@@ -73,7 +73,9 @@ CONFLICT = "changed while notelink was working; left alone, retried on the next 
 
 
 def _read(path: Path) -> bytes:
-    with open(path, "rb") as f:
+    # Never through a symlink: a note swapped for a link since the scan is not followed.
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    with os.fdopen(fd, "rb") as f:
         return f.read()
 
 

@@ -90,3 +90,16 @@ def _can_exchange(folder: Path) -> bool:
     finally:
         a.unlink()
         b.unlink()
+
+
+def test_a_note_swapped_for_a_symlink_is_not_followed(tmp_path: Path) -> None:
+    outside = tmp_path / "outside.md"
+    outside.write_bytes(b"secret\n")
+    vault = tmp_path / "vault"
+    vault.mkdir()
+    note = vault / "n.md"
+    os.symlink(outside, note)  # was a file when notelink read it
+    with pytest.raises(WriteError):
+        replace_note(note, b"secret\n", b"secret\nsection\n")
+    assert outside.read_bytes() == b"secret\n" and note.is_symlink()
+    assert sorted(p.name for p in vault.iterdir()) == ["n.md"]
