@@ -76,9 +76,9 @@ class SGNS(WordEmbedder):
         seed: int = 0,
         window: int = 5,
         negative: int = 5,
-        shared_negatives: int = 64,
+        shared_negatives: int = 16,
         epochs: int | None = None,
-        batch_size: int = 4096,
+        batch_size: int = 2048,
         lr: float = 0.025,
         sample: float = 1e-3,
         threads: int = 1,
@@ -108,35 +108,59 @@ class SGNS(WordEmbedder):
         rng = np.random.default_rng(self.seed)
         gen = torch.Generator().manual_seed(self.seed)
         n_words, dim = len(vocab), self.dim
-        ids = np.concatenate(docs) if docs else np.zeros(0, np.int64)
-        doc = np.repeat(np.arange(len(docs)), [len(d) for d in docs])
+        ids = np.concatenate(docs).astype(np.int64) if docs else np.zeros(0, np.int64)
+        doc = np.repeat(np.arange(len(docs), dtype=np.int32), [len(d) for d in docs])
         epochs = self.epochs or auto_epochs(len(ids))
 
         w_in = (torch.rand(n_words, dim, generator=gen) - 0.5) / dim
         w_out = torch.zeros(n_words, dim)
         noise = torch.from_numpy(vocab.counts.astype(np.float64) ** 0.75).float()
         keep = vocab.keep_probability(self.sample)
+        bounds = _chunks(np.cumsum([len(d) for d in docs]), CHUNK_TOKENS)
+        # At least ~64 steps an epoch: a small vault gets smaller batches, not fewer steps.
+        pairs = float(keep[ids].sum()) * (self.window + 1)
+        batch = int(np.clip(pairs / 64, 256, self.batch_size))
 
         nested = tuple(sorted({m for m in self.matryoshka if 0 < m < dim} | {dim}))
+        total = max(1, epochs * len(ids))
         for epoch in range(epochs):
-            kept = rng.random(len(ids)) < keep[ids]
-            centers, contexts = skipgram_pairs(ids[kept], doc[kept], self.window, rng)
-            order = rng.permutation(len(centers))
-            centers_t = torch.from_numpy(centers[order])
-            contexts_t = torch.from_numpy(contexts[order])
-            n_batches = max(1, math.ceil(len(order) / self.batch_size))
-            for b in range(n_batches):
-                done = (epoch + b / n_batches) / epochs
-                lr = self.lr * max(1e-4, 1.0 - done)
-                c = centers_t[b * self.batch_size : (b + 1) * self.batch_size]
-                x = contexts_t[b * self.batch_size : (b + 1) * self.batch_size]
-                if len(c) == 0:
-                    continue
-                negs = torch.multinomial(noise, self.shared_negatives, replacement=True, generator=gen)
-                _sgd_step(torch, w_in, w_out, c, x, negs, self.negative / self.shared_negatives, lr, nested)
-            if progress is not None:
-                progress((epoch + 1) / epochs)
+            for lo, hi in bounds:
+                # Pairs for a chunk of whole notes at a time: memory stays flat at any size.
+                kept = rng.random(hi - lo) < keep[ids[lo:hi]]
+                centers, contexts = skipgram_pairs(ids[lo:hi][kept], doc[lo:hi][kept], self.window, rng)
+                order = torch.from_numpy(rng.permutation(len(centers)))
+                centers_t = torch.from_numpy(centers)[order]
+                contexts_t = torch.from_numpy(contexts)[order]
+                for b in range(0, len(order), batch):
+                    done = (epoch * len(ids) + lo + (hi - lo) * b / max(1, len(order))) / total
+                    lr = self.lr * max(1e-4, 1.0 - done)
+                    c, x = centers_t[b : b + batch], contexts_t[b : b + batch]
+                    negs = torch.multinomial(noise, self.shared_negatives, replacement=True, generator=gen)
+                    _sgd_step(torch, w_in, w_out, c, x, negs, self.negative / self.shared_negatives, lr, nested)
+                if progress is not None:
+                    progress((epoch * len(ids) + hi) / total)
         return w_in.numpy().astype(np.float32, copy=True)
+
+
+CHUNK_TOKENS = 1 << 18
+
+
+def _chunks(ends: np.ndarray, size: int) -> list[tuple[int, int]]:
+    """(start, end) token offsets of runs of whole notes (``ends``: where each note
+    ends), at most ``size`` tokens each unless one note alone is longer.
+
+    >>> _chunks(np.array([3, 5, 9, 10]), 4), _chunks(np.array([9]), 4)
+    ([(0, 3), (3, 5), (5, 9), (9, 10)], [(0, 9)])
+    """
+    out, start = [], 0
+    while len(ends) and start < ends[-1]:
+        i = int(np.searchsorted(ends, start + size, side="right"))
+        if i == 0 or ends[i - 1] <= start:
+            i = int(np.searchsorted(ends, start, side="right")) + 1
+        end = int(ends[i - 1])
+        out.append((start, end))
+        start = end
+    return out
 
 
 def _sgd_step(
@@ -146,22 +170,33 @@ def _sgd_step(
 
     The batch shares one set of noise words ``negs`` (M of them), each weighted by
     ``weight`` = negative / M, so every pair still sees ``negative`` noise words in
-    expectation while the noise terms become two matrix products:
+    expectation while the noise terms become matrix products:
     loss = -log σ(v·u) - weight · Σ_m log σ(-v·n_m), for v = in[c], u = out[x], n = out[negs].
 
     Matryoshka: the loss is averaged over the prefixes in ``nested`` (e.g. the first 16,
     32, 64 and all dimensions), so each prefix is a word vector on its own.
+
+    Speed (one core): rows are gathered with ``index_select`` and the step size is
+    folded into the two small gradient factors, so ``index_add_`` runs without
+    ``alpha`` (each 4-5× faster than the alternatives, measured in the PR).
     """
-    v, u, n = w_in[c], w_out[x], w_out[negs]
-    grad_v, grad_u, grad_n = torch.zeros_like(v), torch.zeros_like(u), torch.zeros_like(n)
-    lr = lr / len(nested)  # the mean of the prefix losses, so the step size stays as without nesting
-    for m in nested:
-        vm, um, nm = v[:, :m], u[:, :m], n[:, :m]
-        g_pos = torch.sigmoid((vm * um).sum(-1, keepdim=True)) - 1.0  # d loss / d (v·u)
-        g_neg = torch.sigmoid(vm @ nm.T) * weight  # d loss / d (v·n_m), shape (B, M)
-        grad_v[:, :m] += g_pos * um + g_neg @ nm
-        grad_u[:, :m] += g_pos * vm
-        grad_n[:, :m] += g_neg.T @ vm
-    w_out.index_add_(0, x, grad_u, alpha=-lr)
-    w_out.index_add_(0, negs, grad_n, alpha=-lr)
-    w_in.index_add_(0, c, grad_v, alpha=-lr)
+    v, u, n = w_in.index_select(0, c), w_out.index_select(0, x), w_out.index_select(0, negs)
+    step = -lr / len(nested)  # the mean of the prefix losses, so the step size stays as without nesting
+    if len(nested) == 1:
+        g_pos = (torch.sigmoid((v * u).sum(-1, keepdim=True)) - 1.0).mul_(step)  # step · d loss / d (v·u)
+        g_neg = torch.sigmoid(v @ n.T).mul_(step * weight)  # step · d loss / d (v·n_m), shape (B, M)
+        grad_v = torch.addmm(g_pos * u, g_neg, n)
+        grad_u = g_pos * v
+        grad_n = g_neg.T @ v
+    else:
+        grad_v, grad_u, grad_n = torch.zeros_like(v), torch.zeros_like(u), torch.zeros_like(n)
+        for m in nested:
+            vm, um, nm = v[:, :m], u[:, :m], n[:, :m]
+            g_pos = (torch.sigmoid((vm * um).sum(-1, keepdim=True)) - 1.0).mul_(step)
+            g_neg = torch.sigmoid(vm @ nm.T).mul_(step * weight)
+            grad_v[:, :m] += g_pos * um + g_neg @ nm
+            grad_u[:, :m] += g_pos * vm
+            grad_n[:, :m] += g_neg.T @ vm
+    w_out.index_add_(0, x, grad_u)
+    w_out.index_add_(0, negs, grad_n)
+    w_in.index_add_(0, c, grad_v)
