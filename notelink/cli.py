@@ -101,6 +101,7 @@ def main() -> None:
 @click.option("--dry-run", is_flag=True, help="Write nothing; list the notes that would change.")
 @click.option("--seed", type=int, default=None, help="Random seed for training (default: the last sync's, 0 at first).")
 @click.option("--retrain", is_flag=True, help="Retrain the model even if it is current.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout (counts, seconds per stage).")
 @method_option
 @common
 def sync(
@@ -109,6 +110,7 @@ def sync(
     dry_run: bool,
     seed: int | None,
     retrain: bool,
+    as_json: bool,
     method: str | None,
     dims: int | None,
     binary: bool,
@@ -130,6 +132,19 @@ def sync(
         _err(f"{e}; not syncing (a running `notelink watch` keeps the sections current)")
         sys.exit(EXIT_USAGE)
     _report_problems(report, quiet)
+    if as_json:
+        summary = {
+            "notes": report.notes,
+            "read": report.read,
+            "vocabulary": report.vocab,
+            "trained": report.trained,
+            "changed": len(changes) if dry_run else len(report.changed),
+            "skipped": report.skipped,
+            "unchanged": report.unchanged_run,
+            "seconds": round(time.perf_counter() - start, 3),
+            "stages": {k: round(v, 3) for k, v in engine.progress.timings.items()},
+        }
+        click.echo(json.dumps(summary))
     if dry_run:
         from notelink.section import split
 

@@ -189,6 +189,7 @@ class Engine:
         the records in memory instead of the cache on disk; ``only`` (with it) names the
         only paths that may have changed since the last run, so the rest of the vault is
         not even looked at."""
+        stage = self.progress.stage("scanning", 1)
         if only is not None and not reload and self._files is not None:
             files, problems = rescan(self.root, self.config, self._files, only)
         else:
@@ -196,6 +197,7 @@ class Engine:
             files, problems = scan(self.root, self.config, temps)
             for folder in sorted({t.parent for t in temps}):
                 remove_stale_temps(folder)
+        stage.done()
         self._files = files
         self.report.problems += problems
         if reload or not self._state:
@@ -330,7 +332,11 @@ class Engine:
             if self._prev_index is not None and self._reusable():
                 self._index = self._prev_index.updated(self.records)
             if self._index is None:
+                stage = self.progress.stage("note vectors", 1)
                 self._index = VaultIndex(self.records, self.model, self.seed, self.options.dims, self._kept_text())
+                if self.method == "hybrid":
+                    self._index.warm()  # it uses every matrix; built here, they are timed here
+                stage.done()
         return self._index
 
     def scorer(self) -> Scorer:

@@ -1,4 +1,5 @@
-"""Progress on stderr for steps that take over a second (only on a terminal)."""
+"""Progress on stderr for steps that take over a second (only on a terminal), and
+the time every step took (``Progress.timings``, for ``sync --json`` and benchmarks)."""
 
 from __future__ import annotations
 
@@ -29,8 +30,9 @@ class Stage:
         self.shown = True
 
     def done(self) -> None:
+        elapsed = time.monotonic() - self.start
+        self.progress.timings[self.name] = self.progress.timings.get(self.name, 0.0) + elapsed
         if self.shown:
-            elapsed = time.monotonic() - self.start
             self.progress.stream.write(f"\r{self.name}: done in {elapsed:.1f}s{' ' * 20}\n")
             self.progress.stream.flush()
 
@@ -39,6 +41,7 @@ class Progress:
     def __init__(self, enabled: bool | None = None, stream: TextIO | None = None) -> None:
         self.stream = stream or sys.stderr
         self.enabled = self.stream.isatty() if enabled is None else enabled
+        self.timings: dict[str, float] = {}  # seconds per stage, shown or not
 
     def stage(self, name: str, total: float) -> Stage:
         return Stage(self, name, total)

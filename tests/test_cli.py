@@ -94,3 +94,13 @@ def test_queries_use_the_model_of_the_last_sync(vault: Path) -> None:
     assert data["out_of_date"] == [] and data["vocabulary"] > 100
     code, _, err = run("sync", str(vault))
     assert code == 0 and "nothing changed" in err  # no --seed: keeps seed 11, no retrain
+
+
+def test_sync_json_summary_has_counts_and_stage_times(vault: Path) -> None:
+    code, out, _ = run("sync", str(vault), "--json", "-q")
+    summary = json.loads(out)
+    assert code == 0 and summary["notes"] == 49 and summary["trained"] and summary["changed"] > 40
+    assert {"scanning", "reading notes", "training", "note vectors", "writing sections"} <= set(summary["stages"])
+    assert all(v >= 0 for v in summary["stages"].values())
+    code, out, _ = run("sync", str(vault), "--json", "-q")
+    assert json.loads(out)["unchanged"] is True and json.loads(out)["changed"] == 0
