@@ -21,7 +21,7 @@ from notelink import vectors as vec
 from notelink.embed import create
 from notelink.embed.base import Progress
 from notelink.store import Store
-from notelink.vocab import Vocabulary
+from notelink.vocab import Vocabulary, token_ids
 
 
 @dataclass
@@ -102,8 +102,21 @@ class Model:
                    meta["train_seconds"], meta.get("notes", 0))  # fmt: skip
 
 
-def train(
-    docs: list[list[str]],
+def train(docs: list[list[str]], **params: Any) -> Model:
+    """Build the vocabulary from ``docs`` (token lists) and train word vectors on them;
+    see :func:`train_ids` for the parameters."""
+    lexicon: dict[str, int] = {}
+    ids = [token_ids(d, lexicon) for d in docs]
+    if params.get("vector_counts") is None:
+        from collections import Counter
+
+        params["vector_counts"] = [Counter(d) for d in docs]
+    return train_ids(ids, list(lexicon), **params)
+
+
+def train_ids(
+    docs: list[np.ndarray],
+    words: list[str],
     method: str = "sgns",
     dim: int = 100,
     seed: int = 0,
@@ -112,21 +125,30 @@ def train(
     vector_counts: list[dict[str, int]] | None = None,
     **method_params: Any,
 ) -> Model:
-    """Build the vocabulary from ``docs`` and train word vectors on them.
+    """Build the vocabulary from ``docs`` (arrays of ids into ``words``) and train word
+    vectors on them.
 
-    ``vector_counts`` (default: the words of ``docs``) are what the notes' vectors are
-    made of; the common component is fitted on them.
+    ``vector_counts`` are what the notes' vectors are made of (default: the words of
+    ``docs``); the common component is fitted on them.
     """
     from collections import Counter
 
     from notelink.textvec import counts_matrix
 
     start = time.perf_counter()
-    vocab = Vocabulary.build(docs, min_count=min_count)
+    all_ids = np.concatenate(docs) if docs else np.zeros(0, np.int32)
+    vocab = Vocabulary.from_counts(words, np.bincount(all_ids, minlength=len(words)), min_count)
+    remap = np.full(len(words), -1, np.int64)
+    remap[[i for i, w in enumerate(words) if w in vocab.index]] = [vocab.index[w] for w in words if w in vocab.index]
+    encoded = [r[r >= 0] for r in (remap[d] for d in docs)]
+    del all_ids
     embedder = create(method, dim=dim, seed=seed, **method_params)
-    wv = embedder.fit([vocab.encode(d) for d in docs], vocab, progress)
-    counts = vector_counts if vector_counts is not None else [Counter(d) for d in docs]
-    means = vec.weighted_means_sparse(wv, vec.sif_weights(vocab.frequencies()), counts_matrix(counts, vocab.index))
+    wv = embedder.fit(encoded, vocab, progress)
+    if vector_counts is None:
+        vector_counts = [Counter(words[i] for i in d.tolist()) for d in docs]
+    means = vec.weighted_means_sparse(
+        wv, vec.sif_weights(vocab.frequencies()), counts_matrix(vector_counts, vocab.index)
+    )
     component = vec.common_component(means)
     params = {"method": method, "dim": dim, "seed": seed, "min_count": min_count, **method_params}
     return Model(vocab, wv, component, params, time.time(), time.perf_counter() - start, len(docs))

@@ -29,7 +29,8 @@ from notelink.progress import Progress
 from notelink.recordlog import RecordLog
 from notelink.scoring import METHODS, Scorer, make_scorer, word_method
 from notelink.store import Store, vault_cache
-from notelink.vault import Config, NoteFile, VaultError, load_config, rescan, scan
+from notelink.vault import Config, NoteFile, ReadError, VaultError, load_config, read_bytes, rescan, scan
+from notelink.vocab import token_ids
 from notelink.writer import Conflict, WriteError, remove_stale_temps, replace_note
 
 RETRAIN_FRACTION = 0.2
@@ -69,6 +70,14 @@ class Report:
 
 
 @dataclass
+class Read:
+    """What a run keeps of a note it read: its record and its words (ids)."""
+
+    record: NoteRecord
+    tokens: np.ndarray  # ids into Engine._lexicon, in text order
+
+
+@dataclass
 class Change:
     rel: str
     old: bytes
@@ -97,7 +106,8 @@ class Engine:
         self._log = RecordLog(self.store.folder)
         self._saved: dict[str, NoteRecord] = {}  # the records as the log on disk holds them
         self._dirty: set[str] = set()  # records changed in place since the last save
-        self.loaded: dict[str, LoadedNote] = {}
+        self.loaded: dict[str, Read] = {}  # the notes read (and parsed) this run
+        self._lexicon: dict[str, int] = {}  # every word read this run → its id in Read.tokens
         self.model: Any = None
         self.decisions = Decisions.load(self.root)
         self._state: dict[str, Any] = self.store.read_json("state.json") or {}
@@ -281,7 +291,9 @@ class Engine:
         except NoteProblem as e:
             self.report.problems.append(f"{nf.rel}: {e}")
             return None
-        self.loaded[nf.rel] = loaded
+        # Kept for the run: the record and the words as ids (not the text: a cold run
+        # of a large vault would hold every note twice over).
+        self.loaded[nf.rel] = Read(loaded.record, token_ids(loaded.tokens, self._lexicon))
         self.report.read += 1
         return loaded
 
@@ -291,7 +303,7 @@ class Engine:
             new.offered, new.offered_targets, new.floor = old.offered, old.offered_targets, old.floor
         return new
 
-    def _docs(self, files: list[NoteFile], rels: list[str]) -> list[LoadedNote]:
+    def _docs(self, files: list[NoteFile], rels: list[str]) -> list[Read]:
         by_rel = {f.rel: f for f in files}
         out = []
         for rel in rels:
@@ -303,13 +315,14 @@ class Engine:
 
     def _train(self, files: list[NoteFile]) -> None:
         from notelink.index import VaultIndex
-        from notelink.model import train
+        from notelink.model import train_ids
 
         docs = self._docs(files, sorted(self.records))
         self.records = {d.record.rel: self._carry_over(d.record, self.records.get(d.record.rel)) for d in docs}
         stage = self.progress.stage("training", 1)
-        self.model = train(
+        self.model = train_ids(
             [d.tokens for d in docs],
+            list(self._lexicon),
             vector_counts=[VaultIndex.semantic_counts(d.record) for d in docs],
             progress=lambda f: stage.update(f),
             **(self.model_params() or {}),
@@ -515,33 +528,37 @@ class Engine:
             ]
             if rel not in self.loaded and lines == rec.offered and not restore:
                 continue
-            loaded = self.loaded.get(rel) or self._reload(rel)
-            if loaded is None:
+            current = self._reread(rel)
+            if current is None:
                 continue
-            rec = self.records[rel]
-            new = _render(loaded.text, loaded.body, self.config.heading, restore + lines).encode("utf-8")
+            data, text, body = current
+            new = _render(text, body, self.config.heading, restore + lines).encode("utf-8")
             targets = [t for t, _ in picks]
-            if new == loaded.data:
+            if new == data:
                 rec.offered, rec.offered_targets = lines, targets
-            elif section.remove(new.decode("utf-8")) != section.remove(loaded.text):
+            elif section.remove(new.decode("utf-8")) != section.remove(text):
                 # The equivalence check: outside the section, not one byte may differ.
                 self.report.problems.append(f"{rel}: internal error, refusing a write that would change the note")
                 self.report.retry.add(rel)
             else:
                 # What notelink offered changes only once the write succeeds.
-                changes.append(Change(rel, loaded.data, new, rec, lines, targets))
+                changes.append(Change(rel, data, new, rec, lines, targets))
         return changes
 
-    def _reload(self, rel: str) -> LoadedNote | None:
+    def _reread(self, rel: str) -> tuple[bytes, str, list[str] | None] | None:
+        """The note's bytes, text and section body, read again to be written; None (and
+        a retry next run) if they are no longer what its record was made from."""
         path = self.root / rel
-        st = os.stat(path)
-        loaded = self._load(NoteFile(rel, path, st.st_size, st.st_mtime_ns))
-        if loaded is None or loaded.record.file_hash != self.records[rel].file_hash:
+        try:
+            data: bytes | None = read_bytes(NoteFile(rel, path, 0, 0), self.config.max_note_bytes)
+        except ReadError:
+            data = None
+        if data is None or sha(data) != self.records[rel].file_hash:
             self.report.problems.append(f"{rel}: changed during sync; left alone, retried next run")
             self.report.retry.add(rel)
             return None
-        self.records[rel] = self._carry_over(loaded.record, self.records[rel])
-        return loaded
+        text = data.decode("utf-8")
+        return data, text, section.split(text)[1]
 
     def apply(self, changes: list[Change]) -> None:
         stage = self.progress.stage("writing sections", len(changes))
@@ -575,7 +592,7 @@ class Engine:
         """Ready the engine for another run on the same vault (the daemon's next batch):
         per-run results are dropped; records, model and the last index are kept."""
         self.report = Report()
-        self.loaded = {}
+        self.loaded, self._lexicon = {}, {}
         self.decisions = Decisions.load(self.root)
         self.config = load_config(self.root)
         self._prev_index = self._index

@@ -60,6 +60,17 @@ class Vocabulary:
             items = items[:max_size]
         return cls([w for w, _ in items], np.array([c for _, c in items], dtype=np.int64))
 
+    @classmethod
+    def from_counts(cls, words: list[str], counts: np.ndarray, min_count: int = 2) -> Vocabulary:
+        """The same vocabulary as :meth:`build`, from words and their counts.
+
+        >>> Vocabulary.from_counts(["b", "a", "c"], np.array([2, 2, 1])).words
+        ['a', 'b']
+        """
+        items = sorted(((w, int(c)) for w, c in zip(words, counts, strict=True) if c >= min_count),
+                       key=lambda x: (-x[1], x[0]))  # fmt: skip
+        return cls([w for w, _ in items], np.array([c for _, c in items], dtype=np.int64))
+
     def encode(self, tokens: list[str]) -> np.ndarray:
         """Token ids, words outside the vocabulary dropped."""
         idx = self.index
@@ -73,3 +84,14 @@ class Vocabulary:
         """word2vec's subsampling: frequent words are kept with probability (√(f/t) + 1)·t/f."""
         f = np.maximum(self.frequencies(), 1e-12)
         return np.minimum(1.0, (np.sqrt(f / sample) + 1) * sample / f)
+
+
+def token_ids(tokens: list[str], lexicon: dict[str, int]) -> np.ndarray:
+    """``tokens`` as ids into ``lexicon``, which grows by every new word (ids in order
+    of first appearance): a note's words held as 4 bytes each, not as strings.
+
+    >>> lex = {}
+    >>> token_ids(["a", "b", "a"], lex).tolist(), token_ids(["c", "a"], lex).tolist(), list(lex)
+    ([0, 1, 0], [2, 0], ['a', 'b', 'c'])
+    """
+    return np.fromiter((lexicon.setdefault(t, len(lexicon)) for t in tokens), np.int32, len(tokens))
