@@ -128,9 +128,9 @@ class SGNS(WordEmbedder):
                 # Pairs for a chunk of whole notes at a time: memory stays flat at any size.
                 kept = rng.random(hi - lo) < keep[ids[lo:hi]]
                 centers, contexts = skipgram_pairs(ids[lo:hi][kept], doc[lo:hi][kept], self.window, rng)
-                order = torch.from_numpy(rng.permutation(len(centers)))
-                centers_t = torch.from_numpy(centers)[order]
-                contexts_t = torch.from_numpy(contexts)[order]
+                order = torch.randperm(len(centers), generator=gen)
+                centers_t = torch.from_numpy(centers).index_select(0, order)
+                contexts_t = torch.from_numpy(contexts).index_select(0, order)
                 for b in range(0, len(order), batch):
                     done = (epoch * len(ids) + lo + (hi - lo) * b / max(1, len(order))) / total
                     lr = self.lr * max(1e-4, 1.0 - done)
