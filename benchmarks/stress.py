@@ -34,6 +34,8 @@ def main() -> int:
     args = parser.parse_args()
     rng = random.Random(args.seed)
     start = time.perf_counter()
+    tried, fuzz_failures = fuzz(args.fuzz, seed=args.seed)  # first: it needs no processes, and fails fast
+    print(f"fuzz: {tried:,} inputs, {len(fuzz_failures)} failures", file=sys.stderr, flush=True)
     with tempfile.TemporaryDirectory(prefix="notelink-stress-") as tmp:
         work = Path(tmp)
         exp = expect(args.vault, work)
@@ -42,13 +44,14 @@ def main() -> int:
             crash_trial(exp, work, rng, kills, "sync")
             if (i + 1) % 50 == 0:
                 print(f"sync kills: {i + 1}/{args.kills}", file=sys.stderr, flush=True)
+        print(f"sync kills: {kills}", file=sys.stderr, flush=True)
         for _ in range(args.watch_kills):
             crash_trial(exp, work, rng, watch_kills, "watch")
+        print(f"watch kills: {watch_kills}", file=sys.stderr, flush=True)
         for i in range(args.races):
             race_trial(exp, work, rng, races)
             if (i + 1) % 10 == 0:
                 print(f"races: {i + 1}/{args.races}", file=sys.stderr, flush=True)
-    tried, fuzz_failures = fuzz(args.fuzz, seed=args.seed)
     rows = [
         ("kills of `sync` survived", f"{kills.trials - len({p.split(':')[0] for p in kills.problems})}/{kills.trials}"),
         ("kills of `watch` survived", f"{watch_kills.trials - len({p.split(':')[0] for p in watch_kills.problems})}"
