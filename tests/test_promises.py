@@ -28,12 +28,15 @@ encodings = st.sampled_from(["utf-8", "utf-8-sig"])
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.tuples(notes, encodings), min_size=2, max_size=6))
+@given(st.lists(st.tuples(notes, encodings), min_size=1, max_size=6))
 def test_sync_changes_only_the_section_and_clean_restores_every_byte(vault_notes: list[tuple[str, str]]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root, cache = Path(tmp) / "v", str(Path(tmp) / "cache")
         root.mkdir()
-        original: dict[str, bytes] = {}
+        # Two plain notes that always suggest each other, so every example writes something.
+        original: dict[str, bytes] = {f"plain{k}.md": b"moon star comet orbit planet\n" for k in (1, 2)}
+        for rel, data in original.items():
+            (root / rel).write_bytes(data)
         for i, (text, encoding) in enumerate(vault_notes):
             data = (text + f"\n{WORDS[i % 10]} {WORDS[(i + 1) % 10]} {WORDS[(i + 2) % 10]}").encode(encoding)
             (root / f"n{i}.md").write_bytes(data)
