@@ -142,7 +142,8 @@ def race_trial(
     appender.terminate()
     out, _ = appender.communicate()
     tally.trials += 1
-    tally.conflicts += err.decode().count("changed while notelink was working")
+    said = err.decode()
+    tally.conflicts += said.count("changed while notelink was working") + said.count("changed during sync")
     appended = [line.split("\t") for line in out.splitlines() if "\t" in line]
 
     def check(when: str) -> None:
