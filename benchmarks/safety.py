@@ -211,6 +211,8 @@ def fuzz(inputs: int, seed: int = 0) -> tuple[int, list[str]]:
     line = st.text(alphabet=st.characters(blacklist_characters="\r\n", blacklist_categories=["Cs"]), max_size=30)
     bodies = st.lists(line.filter(lambda x: x.strip() not in (BEGIN, END)), max_size=6)
     tried, failures = 0, []
+    if inputs <= 0:
+        return tried, failures
 
     @hseed(seed)
     @settings(max_examples=inputs, deadline=None, database=None, suppress_health_check=list(HealthCheck))
