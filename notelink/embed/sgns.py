@@ -78,7 +78,7 @@ class SGNS(WordEmbedder):
         negative: int = 5,
         shared_negatives: int = 16,
         epochs: int | None = None,
-        batch_size: int = 2048,
+        batch_size: int = 1024,
         lr: float = 0.025,
         sample: float = 1e-3,
         threads: int = 1,
@@ -175,6 +175,10 @@ def _sgd_step(
 
     Matryoshka: the loss is averaged over the prefixes in ``nested`` (e.g. the first 16,
     32, 64 and all dimensions), so each prefix is a word vector on its own.
+
+    Batches are 1,024 pairs with 16 noise words: with 2,048 or 4,096 pairs per batch (64
+    noise words) the noise words' summed updates wrecked the vectors of a 10,000-note
+    vault (topic precision 0.10 instead of 0.75 in benchmarks/train_throughput.py).
 
     Speed (one core): rows are gathered with ``index_select`` and the step size is
     folded into the two small gradient factors, so ``index_add_`` runs without
