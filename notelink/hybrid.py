@@ -28,7 +28,7 @@ from notelink.signals import FEATURES, TextRows, pair_features
 MIN_LINKS = 50
 MENTION = FEATURES.index("mention")
 RANDOM_NEGATIVES = 200
-MAX_QUERY_ROWS = 3000
+MAX_QUERY_ROWS = 1000  # notes whose links (and random non-links) the weights are fitted on
 MAX_TRAINING_PAIRS = 200_000  # fewer negatives per note in a large vault
 L2 = 1.0
 

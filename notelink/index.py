@@ -6,7 +6,6 @@ each time notes are ranked; every matrix is computed on first use only.
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
@@ -21,7 +20,9 @@ from notelink.notes import NoteRecord
 
 TITLE_WEIGHT = 3  # in a note's word-vector mean, its title and alias words count this many times
 MAX_PHRASE = 8  # longest title or alias (in words) looked for as an unlinked mention
+COMMON_WORD_SHARE = 0.25  # words in more than this share of notes are never a reason
 NEIGHBOURS = 10  # how many look-alike notes vote on what a note should link to
+EXACT_BELOW = 400  # up to this many notes, every pair is scored exactly (no candidate lists)
 
 
 def vector_counts(rec: NoteRecord, minus: dict[str, int] | None = None) -> Counter[str]:
@@ -97,6 +98,30 @@ class VaultIndex:
     @cached_property
     def idf(self) -> np.ndarray:
         return textvec.idf_weights(textvec.counts_matrix([vector_counts(r) for r in self.records], self.vocab))
+
+    @cached_property
+    def vocab_words(self) -> list[str]:
+        """The vocabulary's words by column."""
+        return sorted(self.vocab, key=self.vocab.__getitem__)
+
+    @cached_property
+    def reason_columns(self) -> np.ndarray:
+        """Each word's idf, zero for words in more than ``COMMON_WORD_SHARE`` of the notes
+        (never given as a reason)."""
+        df = np.bincount(self.tfidf.indices, minlength=len(self.vocab))
+        keep = df <= COMMON_WORD_SHARE * len(self) if len(self) >= 10 else np.ones(len(self.vocab), bool)
+        return self.idf.astype(np.float64) * keep
+
+    def shared_word_weights_of(self, records: list[NoteRecord]) -> sparse.csr_matrix:
+        """Per note, idf × (1 + ln tf) of its prose words (see :attr:`reason_columns`):
+        the product of two rows ranks the words the notes share."""
+        counts = textvec.counts_matrix([r.terms for r in records], self.vocab).astype(np.float64)
+        counts.data = 1 + np.log(counts.data)
+        return sparse.csr_matrix(counts @ sparse.diags(self.reason_columns))
+
+    @cached_property
+    def shared_word_weights(self) -> sparse.csr_matrix:
+        return self.shared_word_weights_of(self.records)
 
     def tfidf_of(self, counts: list[dict[str, int]]) -> sparse.csr_matrix:
         return textvec.tfidf(textvec.counts_matrix(counts, self.vocab), self.idf)
@@ -190,15 +215,35 @@ class VaultIndex:
                 c.update(words)
         return dict(c)
 
-    def names_in(self, j: int, words: dict[str, int]) -> bool:
-        """Whether ``words`` (counts) hold all the words of a title or alias of note j."""
-        return any(all(words.get(w, 0) >= n for w, n in Counter(phrase).items()) for phrase in self.names[j])
-
     # --- look-alike notes -------------------------------------------------------------
+    @cached_property
+    def rare_words(self) -> sparse.dia_matrix:
+        """Diagonal 0/1 matrix keeping the words in at most ``nearest.RARE_DF`` notes."""
+        from notelink.nearest import RARE_DF
+
+        df = np.bincount(self.tfidf.indices, minlength=self.tfidf.shape[1])
+        return sparse.diags((df <= RARE_DF).astype(np.float32))
+
+    @cached_property
+    def tfidf_rare_t(self) -> sparse.csr_matrix:
+        """The TF-IDF matrix on rare words only, transposed (see :mod:`notelink.nearest`)."""
+        m = sparse.csr_matrix(self.tfidf @ self.rare_words)
+        m.eliminate_zeros()
+        return sparse.csr_matrix(m.T)
+
+    def text_candidates(self, x: sparse.csr_matrix, lsa: np.ndarray, selves: np.ndarray, k: int) -> list[np.ndarray]:
+        """For each row: the ``k`` notes nearest by LSA and the ``k`` nearest by TF-IDF on
+        rare words, together (never the row's own note, ``selves``)."""
+        from notelink import nearest
+
+        rare = sparse.csr_matrix(x @ self.rare_words) @ self.tfidf_rare_t
+        return nearest.merge([nearest.top_dense(lsa, self.lsa, k, selves), nearest.top_sparse(rare, k)], selves)
+
     def neighbours_of(self, x: sparse.csr_matrix, selves: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The ``NEIGHBOURS`` notes most like each row of ``x`` by TF-IDF (never the row's
         own note, ``selves``), and their similarity as weights that sum to 1. Rows are
-        scored 256 at a time, so memory stays at 256 × N."""
+        scored 256 at a time, so memory stays at 256 × N. Above ``EXACT_BELOW`` notes the
+        exact TF-IDF similarity is taken over :meth:`text_candidates` only."""
         k = min(NEIGHBOURS, len(self) - 1)
         m = x.shape[0]
         top = np.zeros((m, max(k, 0)), np.int64)
@@ -207,11 +252,25 @@ class VaultIndex:
             return top, w
         for start in range(0, m, 256):
             stop = min(start + 256, m)
-            sims = np.asarray((x[start:stop] @ self.tfidf_t).toarray(), np.float32)
-            sims[np.arange(stop - start), selves[start:stop]] = -np.inf
-            part = np.argpartition(-sims, k - 1, axis=1)[:, :k]
-            top[start:stop] = part
-            w[start:stop] = np.maximum(np.take_along_axis(sims, part, axis=1), 0)
+            if len(self) <= EXACT_BELOW:
+                sims = np.asarray((x[start:stop] @ self.tfidf_t).toarray(), np.float32)
+                sims[np.arange(stop - start), selves[start:stop]] = -np.inf
+                part = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+                top[start:stop] = part
+                w[start:stop] = np.maximum(np.take_along_axis(sims, part, axis=1), 0)
+                continue
+            block = x[start:stop]
+            cands = self.text_candidates(block, self.lsa_of(block), selves[start:stop], 4 * NEIGHBOURS)
+            rows = np.repeat(np.arange(stop - start), [len(c) for c in cands])
+            flat = np.concatenate(cands)
+            exact = np.asarray(block[rows].multiply(self.tfidf[flat]).sum(axis=1), np.float32).ravel()
+            at = 0
+            for r, c in enumerate(cands):
+                s = exact[at : at + len(c)]
+                at += len(c)
+                best = np.lexsort((c, -s))[:k]  # ties: lower index first
+                top[start + r, : len(best)] = c[best]
+                w[start + r, : len(best)] = np.maximum(s[best], 0)
         total = w.sum(1, keepdims=True)
         return top, np.divide(w, total, out=np.zeros_like(w), where=total > 0)
 
@@ -222,26 +281,37 @@ class VaultIndex:
     # --- unlinked mentions --------------------------------------------------------
     @cached_property
     def names(self) -> list[list[tuple[str, ...]]]:
-        """Each note's names as word tuples: title, aliases, file name."""
-        from notelink.vocab import tokenize
+        """Each note's names as token tuples (numbers kept): title, aliases, file name."""
+        from notelink.vocab import name_tokens
 
         out = []
         for j, rec in enumerate(self.records):
-            found = {tuple(tokenize(n)) for n in [rec.title, *rec.aliases, _stem(self.order[j])]}
+            found = {tuple(name_tokens(n)) for n in [rec.title, *rec.aliases, _stem(self.order[j])]}
             out.append(sorted(w for w in found if 0 < len(w) <= MAX_PHRASE))
         return out
 
-    @cached_property
-    def phrases(self) -> dict[str, list[tuple[tuple[str, ...], int, float]]]:
-        """First word → (phrase, note, weight) for every note title and alias."""
+    def names_in(self, j: int, words: dict[str, int]) -> bool:
+        """Whether ``words`` (counts of :func:`~notelink.vocab.tokenize` tokens, as link
+        texts are kept) hold all the words of a title or alias of note j."""
+        from notelink.vocab import tokenize
 
+        phrases = [tokenize(" ".join(p)) for p in self.names[j]]
+        return any(p and all(words.get(w, 0) >= n for w, n in Counter(p).items()) for p in phrases)
+
+    @cached_property
+    def phrases(self) -> tuple[dict[tuple[str, ...], list[tuple[int, float]]], dict[str, list[int]]]:
+        """Every title and alias → the notes it names and its weight (the sum of its
+        words' idf); and for each first word, the lengths of the names starting with it."""
         idf = {w: float(self.idf[i]) for w, i in self.vocab.items()}
-        out: dict[str, list[tuple[tuple[str, ...], int, float]]] = {}
+        unseen = 1.0  # a number (never in the vocabulary): the lowest idf
+        named: dict[tuple[str, ...], list[tuple[int, float]]] = {}
         for j in range(len(self)):
             for words in self.names[j]:
-                weight = sum(idf.get(w, math.log(len(self) + 1) + 1) for w in words)
-                out.setdefault(words[0], []).append((words, j, weight))
-        return out
+                named.setdefault(words, []).append((j, sum(idf.get(w, unseen) for w in words)))
+        lengths: dict[str, set[int]] = {}
+        for words in named:
+            lengths.setdefault(words[0], set()).add(len(words))
+        return named, {w: sorted(ls) for w, ls in lengths.items()}
 
     @cached_property
     def mentions(self) -> sparse.csr_matrix:
@@ -250,14 +320,22 @@ class VaultIndex:
         return self._mention_rows(range(len(self)))
 
     def _mention_rows(self, which: Any) -> sparse.csr_matrix:
-        """Rows of :attr:`mentions` for the notes ``which`` (in that order)."""
+        """Rows of :attr:`mentions` for the notes ``which`` (in that order). Each distinct
+        name is looked up once per place it could start, however many notes share it."""
+        named, lengths = self.phrases
         rows, cols, vals = [], [], []
         for r, i in enumerate(which):
             words = self.records[i].plain.split()
-            best: dict[int, float] = {}
+            found: set[tuple[str, ...]] = set()
             for k, w in enumerate(words):
-                for phrase, j, weight in self.phrases.get(w, ()):
-                    if j != i and tuple(words[k : k + len(phrase)]) == phrase and weight > best.get(j, 0):
+                for n in lengths.get(w, ()):
+                    phrase = tuple(words[k : k + n])
+                    if phrase in named:
+                        found.add(phrase)
+            best: dict[int, float] = {}
+            for phrase in found:
+                for j, weight in named[phrase]:
+                    if j != i and weight > best.get(j, 0):
                         best[j] = weight
             for j, weight in sorted(best.items()):
                 rows.append(r)
@@ -310,7 +388,7 @@ class VaultIndex:
         if not changed:
             return out
         for name in ("adjacency", "adjacency_t", "undirected", "indegree", "inv_log_degree", "tags", "mentions_t",
-                     "tfidf_t"):  # fmt: skip
+                     "tfidf_t", "tfidf_rare_t"):  # fmt: skip
             out.__dict__.pop(name, None)
         rows = np.array(changed, np.int64)
         counts = [vector_counts(out.records[i]) for i in changed]
@@ -327,6 +405,9 @@ class VaultIndex:
         if "semantic" in self.__dict__ and self.semantic is not None:
             out.semantic = self.semantic.copy()
             out.semantic[rows] = out.semantic_of([out.semantic_counts(out.records[i]) for i in changed])
+        if "shared_word_weights" in self.__dict__:
+            new_weights = out.shared_word_weights_of([out.records[i] for i in changed])
+            out.shared_word_weights = _replace_rows(self.shared_word_weights, rows, new_weights)
         if "out_links" in self.__dict__:
             out.out_links = list(self.out_links)
             for i in changed:

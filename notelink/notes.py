@@ -15,7 +15,7 @@ from notelink import section
 from notelink.links import stem
 from notelink.parse import NoteError, parse_note
 from notelink.vault import NoteFile, ReadError, decode, read_bytes
-from notelink.vocab import tokenize
+from notelink.vocab import name_tokens, tokenize
 
 
 class NoteProblem(Exception):
@@ -38,7 +38,7 @@ class NoteRecord:
     terms: dict[str, int] = field(default_factory=dict)  # prose word counts (link texts included)
     title_terms: dict[str, int] = field(default_factory=dict)  # title and alias word counts
     edges: list[list[Any]] = field(default_factory=list)  # [raw target, {word: count} of its link text]
-    plain: str = ""  # the words outside links, space-separated (unlinked mentions are found here)
+    plain: str = ""  # the tokens outside links (vocab.name_tokens), space-separated: where mentions are found
     enabled: bool = True
     items: list[list[Any]] = field(default_factory=list)  # [raw target, ticked] in the section
     has_section: bool = False
@@ -101,7 +101,7 @@ def load_note(nf: NoteFile, limit: int) -> LoadedNote:
         terms=dict(Counter(tokens)),
         title_terms=dict(Counter(title_tokens)),
         edges=[[target, dict(c)] for target, c in sorted(edges.items())],
-        plain=" ".join(tokenize(parsed.plain)),
+        plain=" ".join(name_tokens(parsed.plain)),
         enabled=parsed.enabled,
         items=[[i.target, i.checked] for i in items if i is not None],
         has_section=body is not None,

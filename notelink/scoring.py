@@ -17,21 +17,20 @@ score (a probability-like number in 0..1).
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
+from scipy import sparse
 
 from notelink import binary, hybrid, textvec
 from notelink.index import VaultIndex
-from notelink.rank import best_of, shared_terms, top_k_by
+from notelink.rank import best_of, top_k_by
 from notelink.signals import FEATURES, candidates_many, pair_features
 
 WORD_METHODS = ("sgns", "softmax", "glove")
 METHODS = ("hybrid", *WORD_METHODS, "tfidf", "lsa", "randproj")
 JL_EPS = 0.3
 BINARY_RERANK = 100
-COMMON_WORD_SHARE = 0.25  # words in more than this share of notes are never a reason
 
 
 def word_method(method: str) -> str | None:
@@ -58,25 +57,38 @@ class Scorer:
         return top_k_by(self.score_rows, len(self.index), k, exclude, min_score, rows)
 
     def reasons(self, a: int, b: int) -> list[str]:
-        words = self.shared_words(a, b)
-        return [f"shared: {', '.join(words)}"] if words else []
+        return self.reasons_many([(a, b)])[0]
 
     def reasons_many(self, pairs: list[tuple[int, int]]) -> list[list[str]]:
-        """:meth:`reasons` for many pairs at once."""
-        return [self.reasons(a, b) for a, b in pairs]
+        """Why each pair belongs together: the words they share, for many pairs at once."""
+        return [_shared(words) for words in self.shared_words_many(pairs)]
 
     def shared_words(self, a: int, b: int, n: int = 3) -> list[str]:
+        return self.shared_words_many([(a, b)], n)[0]
+
+    def shared_words_many(self, pairs: list[tuple[int, int]], n: int = 3) -> list[list[str]]:
+        """For each pair, the ``n`` words that most tie the two notes' prose together
+        (:func:`notelink.rank.shared_terms`: idf² × sublinear tf in both), never a word
+        in more than ``index.COMMON_WORD_SHARE`` of the notes."""
+        if not pairs:
+            return []
         idx = self.index
-        ta, tb = idx.records[a].terms, idx.records[b].terms
-        limit = COMMON_WORD_SHARE * len(idx)
-        idf = {w: float(idx.idf[idx.vocab[w]]) for w in ta.keys() & tb.keys() if w in idx.vocab}
-        df_ok = {w: v for w, v in idf.items() if len(idx) < 10 or _df(len(idx), v) <= limit}
-        return shared_terms({w: ta[w] for w in df_ok}, tb, df_ok, n)
+        w = idx.shared_word_weights
+        a = np.array([p[0] for p in pairs], np.int64)
+        b = np.array([p[1] for p in pairs], np.int64)
+        both = sparse.csr_matrix(w[a].multiply(w[b]))
+        words = idx.vocab_words
+        out = []
+        for r in range(len(pairs)):
+            lo, hi = both.indptr[r], both.indptr[r + 1]
+            cols, vals = both.indices[lo:hi], both.data[lo:hi]
+            best = np.lexsort((cols, -vals))[:n]  # ties: alphabetical (the vocabulary is sorted)
+            out.append([words[c] for c in cols[best]])
+        return out
 
 
-def _df(n: int, idf: float) -> float:
-    """Invert the smoothed idf back to a document frequency."""
-    return (1 + n) / math.exp(idf - 1) - 1
+def _shared(words: list[str]) -> list[str]:
+    return [f"shared: {', '.join(words)}"] if words else []
 
 
 class CosineScorer(Scorer):
@@ -136,16 +148,14 @@ class HybridScorer(Scorer):
             out += [best_of(scores[r], k, exclude[i] | {i}, min_score) for r, i in enumerate(chunk)]
         return out
 
-    def reasons(self, a: int, b: int) -> list[str]:
-        return self.reasons_many([(a, b)])[0]
-
     def reasons_many(self, pairs: list[tuple[int, int]]) -> list[list[str]]:
         if not pairs:
             return []
         feats = pair_features(self.index, np.array([a for a, _ in pairs]), np.array([b for _, b in pairs]))
-        return [self._reasons(a, b, x) for (a, b), x in zip(pairs, feats, strict=True)]
+        shared = self.shared_words_many(pairs)
+        return [self._reasons(a, b, x, _shared(w)) for (a, b), x, w in zip(pairs, feats, shared, strict=True)]
 
-    def _reasons(self, a: int, b: int, x: np.ndarray) -> list[str]:
+    def _reasons(self, a: int, b: int, x: np.ndarray, shared: list[str]) -> list[str]:
         contrib = self.model.contributions(x)
         said: list[str] = []
         text_said = False
@@ -156,10 +166,10 @@ class HybridScorer(Scorer):
             if name in ("tfidf", "lsa", "semantic"):
                 if not text_said:
                     text_said = True
-                    said += Scorer.reasons(self, a, b)
+                    said += shared
             elif (reason := self._graph_reason(name, a, b, x[f])) is not None and reason not in said:
                 said.append(reason)
-        return said or Scorer.reasons(self, a, b)
+        return said or shared
 
     def _graph_reason(self, name: str, a: int, b: int, value: float) -> str | None:
         idx = self.index
@@ -192,13 +202,13 @@ class HybridScorer(Scorer):
         return None
 
     def _mentioned_name(self, a: int, b: int) -> str:
-        from notelink.vocab import tokenize
+        from notelink.vocab import name_tokens
 
         idx = self.index
         rec = idx.records[b]
         text = f" {idx.records[a].plain} "
         for name in sorted([rec.title, *rec.aliases], key=len, reverse=True):
-            words = tokenize(name)
+            words = name_tokens(name)
             if words and f" {' '.join(words)} " in text:
                 return name
         return rec.title

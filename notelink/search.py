@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from notelink.index import VaultIndex
-from notelink.vocab import tokenize
+from notelink.vocab import name_tokens, tokenize
 
 WEIGHTS = {"tfidf": 0.45, "semantic": 0.35, "title": 0.2}
 SNIPPET_CHARS = 160
@@ -38,7 +38,7 @@ def search(index: VaultIndex, query: str, limit: int = 10) -> list[Hit]:
         score = WEIGHTS["tfidf"] * lexical + WEIGHTS["semantic"] * semantic
     else:
         score = (WEIGHTS["tfidf"] + WEIGHTS["semantic"]) * lexical
-    asked = set(words)
+    asked = set(name_tokens(query))
     for j, names in enumerate(index.names):
         cover = max((len(asked & set(n)) / len(set(n)) for n in names), default=0.0)
         score[j] += WEIGHTS["title"] * cover

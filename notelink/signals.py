@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-from notelink.index import VaultIndex
+from notelink.index import EXACT_BELOW, VaultIndex
 
 FEATURES = [
     "tfidf",
@@ -109,28 +109,30 @@ def pair_features(index: VaultIndex, a: np.ndarray, b: np.ndarray, text_rows: Te
     return out
 
 
-def candidates_many(
-    index: VaultIndex, rows: list[int], per_signal: int = 50, everyone_below: int = 400
-) -> list[np.ndarray]:
-    """The notes worth scoring for each row: all of them in a small vault; in a large
-    one the best ``per_signal`` by each text signal plus every mention and graph
-    neighbour. The rows' text scores are computed together."""
+def candidates_many(index: VaultIndex, rows: list[int], per_signal: int = 50) -> list[np.ndarray]:
+    """The notes worth scoring for each row: all of them in a small vault (up to
+    ``EXACT_BELOW`` notes); in a large one the best ``per_signal`` by LSA, by word
+    vectors, by TF-IDF on rare words, by mentions either way and by links (notes
+    linking here, then notes sharing the most neighbours): see :mod:`notelink.nearest`."""
+    from notelink import nearest
+
     n = len(index)
-    if n <= everyone_below:
+    if n <= EXACT_BELOW:
         return [np.array([j for j in range(n) if j != row], np.int64) for row in rows]
-    blocks = [np.asarray((index.tfidf[rows] @ index.tfidf_t).toarray(), np.float32), index.lsa[rows] @ index.lsa.T]
+    selves = np.asarray(rows, np.int64)
+    picks = [_padded(index.text_candidates(index.tfidf[rows], index.lsa[rows], selves, per_signal))]
     if index.semantic is not None:
-        blocks.append(index.semantic[rows] @ index.semantic.T)
-    two = index.undirected[rows] @ index.undirected
-    out = []
+        picks.append(nearest.top_dense(index.semantic[rows], index.semantic, per_signal, selves))
+    graph = index.adjacency_t[rows] * 1000.0 + index.undirected[rows] @ index.undirected
+    for block in (index.mentions[rows], index.mentions_t[rows], graph):
+        picks.append(nearest.top_sparse(sparse.csr_matrix(block), per_signal))
+    return nearest.merge(picks, selves)
+
+
+def _padded(rows: list[np.ndarray]) -> np.ndarray:
+    """Ragged rows as one array, padded with -1."""
+    width = max((len(r) for r in rows), default=0)
+    out = np.full((len(rows), width), -1, np.int64)
     for r, row in enumerate(rows):
-        picked: set[int] = set()
-        for scores in blocks:
-            top = np.argpartition(-scores[r], min(per_signal, n - 1))[: per_signal + 1]
-            picked.update(int(j) for j in top)
-        for m in (index.mentions, index.mentions_t, index.undirected):
-            picked.update(int(j) for j in m[row].indices)
-        picked.update(int(j) for j in two[r].indices)
-        picked.discard(row)
-        out.append(np.array(sorted(picked), np.int64))
+        out[r, : len(row)] = row
     return out

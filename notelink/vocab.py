@@ -38,6 +38,19 @@ def tokenize(text: str) -> list[str]:
     return out
 
 
+def name_tokens(text: str) -> list[str]:
+    """Tokens as :func:`tokenize` makes them, numbers kept: how note names and the text
+    they may be mentioned in are compared, so "Meeting 2024-01-15" is found only as
+    itself, not wherever "meeting" is (single letters still go: "Sync's settings"
+    mentions "Sync settings").
+
+    >>> name_tokens("Meeting 2024-01-15, plan B")
+    ['meeting', '2024', '01', '15', 'plan']
+    """
+    text = unicodedata.normalize("NFC", text).casefold()
+    return [tok for tok in _TOKEN_RE.findall(text) if len(tok) > 1 or not tok.isascii()]
+
+
 @dataclass
 class Vocabulary:
     words: list[str]

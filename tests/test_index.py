@@ -38,3 +38,28 @@ def test_updated_rows_equal_a_fresh_build(vault: Path, tmp_path: Path) -> None:
     # a new title changes every note's mentions: no shortcut then
     renamed = {**records, rec.rel: type(rec)(**{**rec.to_json(), "title": "Field Glasses"})}
     assert old.updated(renamed) is None
+
+
+def _record(tmp_path: Path, rel: str, text: str) -> object:
+    path = tmp_path / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    st = path.stat()
+    return load_note(NoteFile(rel, path, st.st_size, st.st_mtime_ns), 10**7).record
+
+
+def test_a_name_with_a_number_is_only_mentioned_whole(tmp_path: Path) -> None:
+    """ "Meeting 2024-01-15" is mentioned by its whole name, not by "meeting" alone;
+    several notes sharing a one-word name are each mentioned."""
+    texts = {
+        "Meeting 2024-01-15.md": "budget review\n",
+        "Meeting 2024-02-01.md": "hiring plan\n",
+        "a/Plan B.md": "fallback\n",
+        "b/Plan B.md": "fallback too\n",
+        "Diary.md": "A meeting about plan b. At the meeting 2024-01-15 we agreed.\n",
+    }
+    records = {rel: _record(tmp_path, rel, text) for rel, text in texts.items()}
+    index = VaultIndex(records)
+    diary = index.pos["Diary.md"]
+    mentioned = {index.order[j] for j in index.mentions[diary].indices}
+    assert mentioned == {"Meeting 2024-01-15.md", "a/Plan B.md", "b/Plan B.md"}
