@@ -105,7 +105,7 @@ def training_pairs(index: VaultIndex, seed: int) -> tuple[np.ndarray, np.ndarray
             a_list.append(i)
             b_list.append(j)
             y_list.append(1)
-        pool = np.array([j for j in range(n) if j not in linked], np.int64)
+        pool = np.setdiff1d(np.arange(n, dtype=np.int64), np.fromiter(linked, np.int64))
         if len(pool) == 0:
             continue
         # Negatives drawn uniformly: choosing "hard" ones by one signal would teach the

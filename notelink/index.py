@@ -7,6 +7,7 @@ each time notes are ranked; every matrix is computed on first use only.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -93,11 +94,16 @@ class VaultIndex:
     # --- text ------------------------------------------------------------------
     @cached_property
     def vocab(self) -> dict[str, int]:
-        return textvec.build_vocab([vector_counts(r) for r in self.records])
+        return textvec.build_vocab(vector_counts(r) for r in self.records)
 
     @cached_property
     def idf(self) -> np.ndarray:
-        return textvec.idf_weights(textvec.counts_matrix([vector_counts(r) for r in self.records], self.vocab))
+        return textvec.idf_weights(self.counts)
+
+    @cached_property
+    def counts(self) -> sparse.csr_matrix:
+        """Word counts per note (:func:`vector_counts`), one row per note."""
+        return textvec.counts_matrix((vector_counts(r) for r in self.records), self.vocab)
 
     @cached_property
     def vocab_words(self) -> list[str]:
@@ -115,7 +121,7 @@ class VaultIndex:
     def shared_word_weights_of(self, records: list[NoteRecord]) -> sparse.csr_matrix:
         """Per note, idf × (1 + ln tf) of its prose words (see :attr:`reason_columns`):
         the product of two rows ranks the words the notes share."""
-        counts = textvec.counts_matrix([r.terms for r in records], self.vocab).astype(np.float64)
+        counts = textvec.counts_matrix((r.terms for r in records), self.vocab).astype(np.float64)
         counts.data = 1 + np.log(counts.data)
         return sparse.csr_matrix(counts @ sparse.diags(self.reason_columns))
 
@@ -128,7 +134,7 @@ class VaultIndex:
 
     @cached_property
     def tfidf(self) -> sparse.csr_matrix:
-        return self.tfidf_of([vector_counts(r) for r in self.records])
+        return textvec.tfidf(self.counts, self.idf)
 
     @cached_property
     def tfidf_t(self) -> sparse.csr_matrix:
@@ -147,15 +153,15 @@ class VaultIndex:
     def lsa(self) -> np.ndarray:
         return self.lsa_of(self.tfidf)
 
-    def semantic_of(self, counts: list[dict[str, int]]) -> np.ndarray:
+    def semantic_of(self, counts: Iterable[Mapping[str, int]]) -> np.ndarray:
         """Unit word-vector means (SIF) of notes given as word counts."""
-        return self.model.embed_counts([Counter(c) for c in counts], self.dims)
+        return self.model.embed_counts((Counter(c) for c in counts), self.dims)
 
     @cached_property
     def semantic(self) -> np.ndarray | None:
         if self.model is None:
             return None
-        return self.semantic_of([self.semantic_counts(r) for r in self.records])
+        return self.semantic_of(self.semantic_counts(r) for r in self.records)
 
     @staticmethod
     def semantic_counts(rec: NoteRecord, minus: dict[str, int] | None = None) -> Counter[str]:
@@ -392,6 +398,8 @@ class VaultIndex:
             out.__dict__.pop(name, None)
         rows = np.array(changed, np.int64)
         counts = [vector_counts(out.records[i]) for i in changed]
+        if "counts" in self.__dict__:
+            out.counts = _replace_rows(self.counts, rows, textvec.counts_matrix(counts, self.vocab))
         if "tfidf" in self.__dict__:
             new_tfidf = out.tfidf_of(counts)
             out.tfidf = _replace_rows(self.tfidf, rows, new_tfidf)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,7 +45,7 @@ class Model:
 
         return self.embed_counts([Counter(d) for d in docs])
 
-    def embed_counts(self, counts: list[dict[str, int]], dims: int | None = None) -> np.ndarray:
+    def embed_counts(self, counts: Iterable[Mapping[str, int]], dims: int | None = None) -> np.ndarray:
         """Unit vectors for notes given as word counts (the same as :meth:`embed`).
 
         ``dims`` keeps only the first dimensions of every word vector (Matryoshka)."""
@@ -122,14 +123,15 @@ def train_ids(
     seed: int = 0,
     min_count: int = 2,
     progress: Progress | None = None,
-    vector_counts: list[dict[str, int]] | None = None,
+    vector_counts: Iterable[Mapping[str, int]] | None = None,
     **method_params: Any,
 ) -> Model:
     """Build the vocabulary from ``docs`` (arrays of ids into ``words``) and train word
     vectors on them.
 
     ``vector_counts`` are what the notes' vectors are made of (default: the words of
-    ``docs``); the common component is fitted on them.
+    ``docs``); the common component is fitted on them. Read once, after training, so a
+    generator keeps one note's counts in memory at a time.
     """
     from collections import Counter
 
@@ -145,7 +147,7 @@ def train_ids(
     embedder = create(method, dim=dim, seed=seed, **method_params)
     wv = embedder.fit(encoded, vocab, progress)
     if vector_counts is None:
-        vector_counts = [Counter(words[i] for i in d.tolist()) for d in docs]
+        vector_counts = (Counter(words[i] for i in d.tolist()) for d in docs)
     means = vec.weighted_means_sparse(
         wv, vec.sif_weights(vocab.frequencies()), counts_matrix(vector_counts, vocab.index)
     )

@@ -34,6 +34,7 @@ from notelink.vocab import token_ids
 from notelink.writer import Conflict, WriteError, remove_stale_temps, replace_note
 
 RETRAIN_FRACTION = 0.2
+_NO_TOKENS = np.zeros(0, np.int32)
 DEFAULT_TOP_K = 5
 
 
@@ -323,11 +324,13 @@ class Engine:
         self.model = train_ids(
             [d.tokens for d in docs],
             list(self._lexicon),
-            vector_counts=[VaultIndex.semantic_counts(d.record) for d in docs],
+            vector_counts=(VaultIndex.semantic_counts(d.record) for d in docs),
             progress=lambda f: stage.update(f),
             **(self.model_params() or {}),
         )
         stage.done()
+        for d in docs:  # the words were for training only: let the run's memory go
+            d.tokens = _NO_TOKENS
         self.model.save(self.store)
         self.report.trained = True
         self.report.train_seconds = self.model.train_seconds

@@ -50,6 +50,9 @@ FEATURES = [
 ]
 
 
+PAIR_CHUNK = 16384  # pairs whose features are computed together (sparse rows of both notes)
+
+
 @dataclass
 class TextRows:
     """Text vectors standing in for the a-side of each pair."""
@@ -68,9 +71,24 @@ def _gather(m: sparse.csr_matrix, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def pair_features(index: VaultIndex, a: np.ndarray, b: np.ndarray, text_rows: TextRows | None = None) -> np.ndarray:
-    """Feature matrix, one row per pair (a[k], b[k]), columns as in :data:`FEATURES`."""
+    """Feature matrix, one row per pair (a[k], b[k]), columns as in :data:`FEATURES`.
+    Pairs are taken ``PAIR_CHUNK`` at a time, so memory does not grow with their number."""
     a = np.asarray(a, np.int64)
     b = np.asarray(b, np.int64)
+    if len(a) <= PAIR_CHUNK:
+        return _pair_features(index, a, b, text_rows)
+    parts = []
+    for start in range(0, len(a), PAIR_CHUNK):
+        part = slice(start, start + PAIR_CHUNK)
+        rows = None
+        if text_rows is not None:
+            sem = text_rows.semantic
+            rows = TextRows(text_rows.tfidf[part], text_rows.lsa[part], None if sem is None else sem[part])
+        parts.append(_pair_features(index, a[part], b[part], rows))
+    return np.concatenate(parts)
+
+
+def _pair_features(index: VaultIndex, a: np.ndarray, b: np.ndarray, text_rows: TextRows | None) -> np.ndarray:
     out = np.zeros((len(a), len(FEATURES)), np.float32)
     if len(a) == 0:
         return out

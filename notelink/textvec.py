@@ -11,29 +11,34 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 from scipy import sparse
 
 
-def build_vocab(docs: Sequence[Mapping[str, int]]) -> dict[str, int]:
+def build_vocab(docs: Iterable[Mapping[str, int]]) -> dict[str, int]:
     words = sorted({w for d in docs for w in d})
     return {w: i for i, w in enumerate(words)}
 
 
-def counts_matrix(docs: Sequence[Mapping[str, int]], vocab: Mapping[str, int]) -> sparse.csr_matrix:
-    """Rows of word counts (words outside ``vocab`` dropped)."""
+def counts_matrix(docs: Iterable[Mapping[str, int]], vocab: Mapping[str, int]) -> sparse.csr_matrix:
+    """Rows of word counts (words outside ``vocab`` dropped). ``docs`` may be a
+    generator: one note's counts at a time are ever held."""
     indptr, indices, data = [0], [], []
     for d in docs:
-        items = sorted((vocab[w], c) for w, c in d.items() if w in vocab and c > 0)
-        indices += [i for i, _ in items]
-        data += [c for _, c in items]
+        for w, c in d.items():
+            i = vocab.get(w)
+            if i is not None and c > 0:
+                indices.append(i)
+                data.append(c)
         indptr.append(len(indices))
-    return sparse.csr_matrix(
+    m = sparse.csr_matrix(
         (np.array(data, np.float32), np.array(indices, np.int64), np.array(indptr, np.int64)),
-        shape=(len(docs), len(vocab)),
+        shape=(len(indptr) - 1, len(vocab)),
     )
+    m.sort_indices()
+    return m
 
 
 def idf_weights(counts: sparse.csr_matrix) -> np.ndarray:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
-from notelink import hybrid
+from notelink import hybrid, signals
 from notelink.pipeline import Engine, Options
 from notelink.signals import FEATURES, pair_features
 
@@ -112,3 +113,15 @@ def test_weights_are_kept_for_a_small_edit_and_refitted_for_a_large_one(tmp_path
     engine = Engine(root, Options(), cache_dir=str(tmp_path / "cache"))
     sync(engine)
     assert engine.refitted is True
+
+
+def test_features_in_chunks_equal_features_at_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Many pairs are taken a chunk at a time (memory); the features must not change."""
+    index = engine_for(make_vault(tmp_path / "v", n=30), tmp_path).index()
+    rng = np.random.default_rng(0)
+    a, b = rng.integers(0, len(index), 50), rng.integers(0, len(index), 50)
+    y = (rng.random(50) < 0.3).astype(np.float32)
+    whole, whole_free = pair_features(index, a, b), hybrid.leakage_free_features(index, a, b, y)
+    monkeypatch.setattr(signals, "PAIR_CHUNK", 7)
+    assert np.array_equal(pair_features(index, a, b), whole)
+    assert np.array_equal(hybrid.leakage_free_features(index, a, b, y), whole_free)
