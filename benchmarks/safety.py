@@ -4,9 +4,12 @@ Used twice: briefly by ``tests/test_safety.py`` (CI) and at length by
 ``benchmarks/stress.py``. Every trial works on a fresh copy of a vault in a temp
 folder, with real processes, real signals and real files.
 
-* :func:`crash_trial`: ``notelink sync`` (or ``watch``) is SIGKILLed at a random moment;
-  then every note must be its old bytes or the bytes a complete run writes, and one
-  more ``sync`` must bring the vault to exactly those bytes, with no temp file left.
+* :func:`crash_trial`: ``notelink sync`` (or ``watch``) is SIGKILLed (or Ctrl-C'd:
+  SIGINT) at a random moment; then every note must be its old bytes or the bytes a
+  complete run writes, and one more ``sync`` must bring the vault to exactly those
+  bytes, with no temp file left and no review decision made up. With
+  :func:`expect_warm` the interrupted run is the one after an edit of a synced vault,
+  so it replaces sections that were there.
 * :func:`race_trial`: another process appends lines to notes while ``sync`` runs;
   every line it appended must be in the note afterwards (and after one more sync).
 """
@@ -45,13 +48,42 @@ def files(root: Path) -> dict[str, bytes]:
 
 @dataclass
 class Expected:
-    """A vault before any sync, and what one complete sync makes of it."""
+    """A vault before a sync, and what one complete sync makes of it."""
 
     source: Path
     before: dict[str, bytes]
     after: dict[str, bytes]
     seconds: float  # how long the complete sync took (kills are spread over it)
     args: tuple[str, ...]
+    cache: Path | None = None  # the cache the sync starts from (expect_warm), else none
+
+
+def expect_warm(source: Path, work: Path, edited: str, text: str, *args: str) -> Expected:
+    """A synced copy of ``source`` with note ``edited`` rewritten to ``text``, and what
+    the next complete sync makes of it."""
+    vault, cache = work / "ref-vault", work / "ref-cache"
+    shutil.copytree(source, vault)
+    run("sync", str(vault), *args, cache=cache)
+    (vault / edited).write_text(text, encoding="utf-8")
+    shutil.copytree(vault, work / "warm-vault")
+    shutil.copytree(cache, work / "warm-cache")
+    start = time.perf_counter()
+    run("sync", str(vault), *args, cache=cache)
+    seconds = time.perf_counter() - start
+    result = Expected(work / "warm-vault", files(work / "warm-vault"), files(vault), seconds, args, work / "warm-cache")
+    shutil.rmtree(vault)
+    shutil.rmtree(cache)
+    return result
+
+
+def _start_state(exp: Expected, vault: Path, cache: Path) -> None:
+    """``vault`` and its cache as the trial starts: a copy of ``exp``'s."""
+    from notelink.store import vault_cache
+
+    shutil.copytree(exp.source, vault)
+    if exp.cache is not None:  # the cache's folder is named after the vault's path
+        (template,) = [p for p in exp.cache.iterdir() if p.is_dir()]
+        shutil.copytree(template, vault_cache(vault, cache))
 
 
 def expect(source: Path, work: Path, *args: str) -> Expected:
@@ -78,18 +110,25 @@ class Tally:
     problems: list[str] = field(default_factory=list)
 
 
-def crash_trial(exp: Expected, work: Path, rng: random.Random, tally: Tally, command: str = "sync") -> None:
-    """Kill ``notelink command`` at a random moment, check, recover, check again."""
+def crash_trial(
+    exp: Expected, work: Path, rng: random.Random, tally: Tally, command: str = "sync", sig: int = signal.SIGKILL
+) -> None:
+    """Stop ``notelink command`` with ``sig`` at a random moment, check, recover, check again."""
     vault, cache = work / "vault", work / "cache"
     shutil.rmtree(vault, ignore_errors=True)
     shutil.rmtree(cache, ignore_errors=True)
-    shutil.copytree(exp.source, vault)
+    _start_state(exp, vault, cache)
     extra = ("--quiet-period", "0.1", "--hold", "0") if command == "watch" else ()
-    proc = notelink(command, str(vault), *exp.args, *extra, cache=cache, stderr=subprocess.DEVNULL)
-    time.sleep(rng.uniform(0.0, exp.seconds * 1.1))
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
+    proc = notelink(command, str(vault), *exp.args, *extra, cache=cache, stderr=subprocess.PIPE)
+    # Ctrl-C from 0.2 s on: before that Python itself is starting (no handler can be in place yet).
+    time.sleep(rng.uniform(0.2 if sig == signal.SIGINT else 0.0, exp.seconds * 1.1))
+    proc.send_signal(sig)
+    _, err = proc.communicate()
     tally.trials += 1
+    if sig == signal.SIGINT and command == "sync" and proc.returncode not in (0, 1, 130):
+        tally.problems.append(f"stop {tally.trials}: Ctrl-C gave exit {proc.returncode}: {err.decode()[-300:]}")
+    if sig == signal.SIGINT and b"Traceback" in err:
+        tally.problems.append(f"stop {tally.trials}: Ctrl-C printed a traceback: {err.decode()[-300:]}")
     now = files(vault)
     for rel, data in now.items():
         if rel.endswith(TMP_SUFFIX):
@@ -104,6 +143,9 @@ def crash_trial(exp: Expected, work: Path, rng: random.Random, tally: Tally, com
         if now.get(rel) != data:
             tally.diverged += 1
             tally.problems.append(f"kill {tally.trials}: {rel} after recovery differs from a clean run")
+    for rel in now.keys() - exp.after.keys() - {r for r in now if r.endswith(TMP_SUFFIX)}:
+        tally.diverged += 1
+        tally.problems.append(f"kill {tally.trials}: {rel} was made (a clean run makes no such file)")
 
 
 APPENDER = r"""

@@ -1,3 +1,43 @@
-from notelink.cli import main
+"""``notelink`` and ``python -m notelink``: the command line, with Ctrl-C caught from
+the first moment (even while the modules load) as one line and exit 130, never a
+traceback. Every write notelink makes is atomic, so an interrupt leaves nothing half
+done (see :mod:`notelink.writer` and ``pipeline.PENDING``)."""
 
-main(prog_name="notelink")
+from __future__ import annotations
+
+import os
+import signal
+import sys
+
+INTERRUPTED = "notelink: interrupted; every note is whole, and the next run goes on from here\n"
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl-C
+
+
+def run() -> None:
+    try:
+        from notelink.cli import main
+
+        main(prog_name="notelink")
+    except KeyboardInterrupt:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        sys.stderr.write(INTERRUPTED)
+        _leave()
+    except SystemExit as e:
+        if e.code == EXIT_INTERRUPTED:  # the commands' own Ctrl-C line was written
+            _leave()
+        raise
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the run is over: its exit is not interrupted
+
+
+def _leave() -> None:
+    """Exit 130 now. Not ``sys.exit``: CPython remembers a Ctrl-C that landed inside an
+    ``eval`` (``namedtuple`` runs one while modules load) even after it was caught, and
+    would end the process by SIGINT instead of the exit code."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(EXIT_INTERRUPTED)
+
+
+if __name__ == "__main__":
+    run()

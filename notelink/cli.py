@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 import time
 from collections.abc import Callable
@@ -50,6 +51,13 @@ def common(func: Callable[..., Any]) -> Callable[..., Any]:
             where = f"{e.filename}: " if e.filename else ""
             _err(f"{where}{e.strerror or e}; stopped (every note is whole; run again once this is fixed)")
             sys.exit(EXIT_FAILED)
+        except KeyboardInterrupt:
+            # Every write is atomic and said in advance (pipeline.PENDING): nothing to undo.
+            from notelink.__main__ import EXIT_INTERRUPTED, INTERRUPTED
+
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            sys.stderr.write(INTERRUPTED)
+            sys.exit(EXIT_INTERRUPTED)
 
     return wrapper
 

@@ -18,6 +18,7 @@ weights are used instead (``status`` says which).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -119,9 +120,11 @@ def training_pairs(index: VaultIndex, seed: int) -> tuple[np.ndarray, np.ndarray
     return np.array(a_list, np.int64), np.array(b_list, np.int64), np.array(y_list, np.float32)
 
 
-def leakage_free_features(index: VaultIndex, a: np.ndarray, b: np.ndarray, y: np.ndarray) -> np.ndarray:
+def leakage_free_features(
+    index: VaultIndex, a: np.ndarray, b: np.ndarray, y: np.ndarray, progress: Callable[[float], None] | None = None
+) -> np.ndarray:
     """Features for training pairs; positives see a's text without its link to b."""
-    x = pair_features(index, a, b)
+    x = pair_features(index, a, b, progress=None if progress is None else lambda f: progress(0.7 * f))
     pos = np.flatnonzero(y == 1)
     if len(pos):
         counts = [vector_counts(index.records[a[k]], index.link_text(a[k], b[k])) for k in pos]
@@ -131,17 +134,20 @@ def leakage_free_features(index: VaultIndex, a: np.ndarray, b: np.ndarray, y: np
             sem_counts = [index.semantic_counts(index.records[a[k]], index.link_text(a[k], b[k])) for k in pos]
             semantic = index.semantic_of([Counter(c) for c in sem_counts])
         x[pos] = pair_features(index, a[pos], b[pos], TextRows(tf, index.lsa_of(tf), semantic))
+    if progress is not None:
+        progress(1.0)
     return x
 
 
-def fit(index: VaultIndex, seed: int = 0) -> HybridModel:
+def fit(index: VaultIndex, seed: int = 0, progress: Callable[[float], None] | None = None) -> HybridModel:
+    """Weights fitted on the vault's links; ``progress`` hears the share done."""
     a, b, y = training_pairs(index, seed)
     links = int(y.sum())
     if links < MIN_LINKS:
         model = fixed()
         model.links = model.vault_links = links
         return model
-    x = leakage_free_features(index, a, b, y)
+    x = leakage_free_features(index, a, b, y, progress)
     mean = x.mean(0)
     std = x.std(0)
     std[std < 1e-6] = 1.0

@@ -140,7 +140,7 @@ def train_ids(
     start = time.perf_counter()
     all_ids = np.concatenate(docs) if docs else np.zeros(0, np.int32)
     vocab = Vocabulary.from_counts(words, np.bincount(all_ids, minlength=len(words)), min_count)
-    remap = np.full(len(words), -1, np.int64)
+    remap = np.full(len(words), -1, np.int32)
     remap[[i for i, w in enumerate(words) if w in vocab.index]] = [vocab.index[w] for w in words if w in vocab.index]
     encoded = [r[r >= 0] for r in (remap[d] for d in docs)]
     del all_ids

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,7 @@ from notelink.vocab import token_ids
 from notelink.writer import Conflict, WriteError, remove_stale_temps, replace_note
 
 RETRAIN_FRACTION = 0.2
+PENDING = "pending.json"  # sections being written, until the cache that records them is saved
 _NO_TOKENS = np.zeros(0, np.int32)
 DEFAULT_TOP_K = 5
 
@@ -114,6 +116,7 @@ class Engine:
         self._state: dict[str, Any] = self.store.read_json("state.json") or {}
         self.previous: dict[str, NoteRecord] = {}
         self._files: list[NoteFile] | None = None  # the vault's notes at the last refresh
+        self._pending: dict[str, list[Any]] = {}  # rel → [file hash, lines, targets] of writes not yet saved
 
     # --- settings -------------------------------------------------------------
     @property
@@ -177,6 +180,7 @@ class Engine:
         except TypeError:
             records = {}  # a cache from another version: rebuilt
         self.records = records
+        self._pending = (self.store.read_json(PENDING) or {}).get("writes", {})
         self.previous = dict(records)
         self._saved = dict(records)
         self._dirty = set()
@@ -230,7 +234,7 @@ class Engine:
             else:
                 loaded = self._load(nf)
                 if loaded is not None:
-                    new_records[nf.rel] = self._carry_over(loaded.record, old)
+                    new_records[nf.rel] = self._own_write(self._carry_over(loaded.record, old))
                     if old is None or old.body_hash != loaded.record.body_hash:
                         drift += 1
             stage.update(i + 1)
@@ -298,6 +302,14 @@ class Engine:
         self.report.read += 1
         return loaded
 
+    def _own_write(self, rec: NoteRecord) -> NoteRecord:
+        """A note as an interrupted run of notelink left it (written, but the cache not
+        saved): what it offers is what that run wrote, not lines the user deleted."""
+        pending = self._pending.get(rec.rel)
+        if pending is not None and pending[0] == rec.file_hash:
+            rec.offered, rec.offered_targets = list(pending[1]), list(pending[2])
+        return rec
+
     @staticmethod
     def _carry_over(new: NoteRecord, old: NoteRecord | None) -> NoteRecord:
         if old is not None:
@@ -351,7 +363,7 @@ class Engine:
                 stage = self.progress.stage("note vectors", 1)
                 self._index = VaultIndex(self.records, self.model, self.seed, self.options.dims, self._kept_text())
                 if self.method == "hybrid":
-                    self._index.warm()  # it uses every matrix; built here, they are timed here
+                    self._index.warm(stage.update)  # it uses every matrix; built here, they are timed here
                 stage.done()
         return self._index
 
@@ -359,7 +371,10 @@ class Engine:
         if self._scorer is None or self._scorer.index is not self.index():
             o = self.options
             kept = self._kept_hybrid()
-            self._scorer = make_scorer(self.method, self.index(), self.seed, o.binary, o.binary_rerank, kept)
+            index = self.index()
+            stage = self.progress.stage("fitting weights", 1)
+            self._scorer = make_scorer(self.method, index, self.seed, o.binary, o.binary_rerank, kept, stage.update)
+            stage.done()
             self.refitted = self.method == "hybrid" and kept is None
         return self._scorer
 
@@ -370,8 +385,17 @@ class Engine:
             return False
         if self._state.get("model_id") != (self.model.model_id if self.model is not None else None):
             return False
-        changed = len([r for r in self.loaded if r in self.records]) + len(set(self.previous) - set(self.records))
+        changed = len(self._text_changed()) + len(set(self.previous) - set(self.records))
         return changed <= max(20, 0.05 * len(self.records))
+
+    def _text_changed(self) -> set[str]:
+        """Notes read this run whose text outside the section is new or changed."""
+        prev = self.previous
+        return {
+            rel
+            for rel in self.loaded
+            if rel in self.records and (rel not in prev or prev[rel].body_hash != self.records[rel].body_hash)
+        }
 
     def _kept_text(self) -> Any:
         from notelink.index import TextModel
@@ -406,12 +430,14 @@ class Engine:
             return None
         if self._state.get("decisions_stamp") != self._decisions_stamp():
             return None  # the user edited decisions.txt: any note's suggestions may change
-        changed = {rel for rel in self.loaded if rel in self.records}
+        changed = self._text_changed()
         gone = set(self.previous) - set(self.records)
         if len(changed) + len(gone) > max(20, 0.05 * len(index)):
             return None
         touched = changed | gone
-        out = set(changed) | set(self._state.get("retry", []))
+        # A note read again whose text is the same (only its section changed: the user
+        # reviewed it, or an interrupted run wrote it) is ranked again, alone.
+        out = {rel for rel in self.loaded if rel in self.records} | set(self._state.get("retry", []))
         for rel, rec in self.records.items():
             if touched & set(rec.offered_targets):
                 out.add(rel)
@@ -441,7 +467,11 @@ class Engine:
         return skip  # type: ignore[return-value]
 
     def ranking(
-        self, rels: list[str] | None = None, k: int | None = None, min_score: float | None = None
+        self,
+        rels: list[str] | None = None,
+        k: int | None = None,
+        min_score: float | None = None,
+        progress: Callable[[float], None] | None = None,
     ) -> dict[str, list[tuple[str, float]]]:
         """Related notes for ``rels`` (all notes by default), best first."""
         index = self.index()
@@ -459,6 +489,7 @@ class Engine:
             self.top_k if k is None else k,
             exclude,
             scorer.default_min_score if threshold is None else threshold,
+            progress,
         )
         return {rel: [(index.order[j], s) for j, s in row] for rel, row in zip(wanted, rows, strict=True)}
 
@@ -494,9 +525,11 @@ class Engine:
         for rel in sorted(self.loaded):
             if rel in self.records:
                 self._review(rel, resolver, self.previous.get(rel))
+        affected = self.affected()
         stage = self.progress.stage("ranking", 1)
-        ranks = self.ranking(self.affected())
+        ranks = self.ranking(affected, progress=stage.update)
         stage.done()
+        stage = self.progress.stage("composing sections", len(ranks) + 1)
         self._dirty.update(ranks)
         index, scorer = self.index(), self.scorer()
         threshold = self.min_score if self.min_score is not None else scorer.default_min_score
@@ -505,12 +538,14 @@ class Engine:
         fresh = [(rel, t) for rel in sorted(ranks) if self.records[rel].enabled for t, _ in ranks[rel]]
         said = scorer.reasons_many([(index.pos[a], index.pos[b]) for a, b in fresh])
         reasons = dict(zip(fresh, said, strict=True))
+        stage.update(len(ranks) / 2)  # the reasons: about half the work
 
         def why(a: str, b: str) -> list[str]:
             return reasons[(a, b)] if (a, b) in reasons else scorer.reasons(index.pos[a], index.pos[b])
 
         changes: list[Change] = []
-        for rel in sorted(ranks):
+        for n, rel in enumerate(sorted(ranks)):
+            stage.update(len(ranks) / 2 + n / 2)
             rec = self.records[rel]
             ranked = ranks[rel]
             rec.floor = ranked[-1][1] if len(ranked) >= self.top_k else threshold
@@ -546,6 +581,7 @@ class Engine:
             else:
                 # What notelink offered changes only once the write succeeds.
                 changes.append(Change(rel, data, new, rec, lines, targets))
+        stage.done()
         return changes
 
     def _reread(self, rel: str) -> tuple[bytes, str, list[str] | None] | None:
@@ -564,6 +600,10 @@ class Engine:
         return data, text, section.split(text)[1]
 
     def apply(self, changes: list[Change]) -> None:
+        if changes:
+            # Said before the first write, so a run stopped after it is understood (_own_write).
+            self._pending.update({ch.rel: [sha(ch.new), ch.offered, ch.offered_targets] for ch in changes})
+            self.store.write_json(PENDING, {"writes": self._pending})
         stage = self.progress.stage("writing sections", len(changes))
         for n, ch in enumerate(changes):
             stage.update(n)
@@ -627,6 +667,9 @@ class Engine:
         self._saved, self._dirty = dict(self.records), set()
         self.store.write_json("state.json", meta)
         self._state = meta
+        if self._pending:
+            self.store.remove(PENDING)  # the records now say what was written
+            self._pending = {}
 
     def _state_to_save(self, synced: bool) -> dict[str, Any]:
         return {

@@ -40,8 +40,10 @@ def top_k_by(
     min_score: float = 0.0,
     rows: list[int] | None = None,
     block: int = 256,
+    progress: Callable[[float], None] | None = None,
 ) -> list[list[tuple[int, float]]]:
-    """:func:`top_k` for any scores: ``score_rows(chunk)`` gives a (len(chunk), n) array."""
+    """:func:`top_k` for any scores: ``score_rows(chunk)`` gives a (len(chunk), n) array.
+    ``progress`` hears the share of rows done after each block."""
     rows = list(range(n)) if rows is None else rows
     out: list[list[tuple[int, float]]] = []
     if n == 0 or k <= 0:
@@ -51,6 +53,8 @@ def top_k_by(
         scores = np.array(score_rows(chunk), dtype=np.float64)
         for r, i in enumerate(chunk):
             out.append(best_of(scores[r], k, exclude[i] | {i}, min_score))
+        if progress is not None:
+            progress(len(out) / len(rows))
     return out
 
 

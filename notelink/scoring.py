@@ -17,6 +17,7 @@ score (a probability-like number in 0..1).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -25,8 +26,9 @@ from scipy import sparse
 from notelink import binary, hybrid, textvec
 from notelink.index import VaultIndex
 from notelink.rank import best_of, top_k_by
-from notelink.signals import FEATURES, candidates_many, pair_features
+from notelink.signals import FEATURES, PAIR_CHUNK, candidates_many, pair_features
 
+Report = Callable[[float], None]  # hears the share of the work done, 0..1
 WORD_METHODS = ("sgns", "softmax", "glove")
 METHODS = ("hybrid", *WORD_METHODS, "tfidf", "lsa", "randproj")
 JL_EPS = 0.3
@@ -53,8 +55,10 @@ class Scorer:
         """Scores of the pairs (a[k], b[k])."""
         raise NotImplementedError
 
-    def rank(self, rows: list[int], k: int, exclude: list[set[int]], min_score: float) -> list[list[tuple[int, float]]]:
-        return top_k_by(self.score_rows, len(self.index), k, exclude, min_score, rows)
+    def rank(
+        self, rows: list[int], k: int, exclude: list[set[int]], min_score: float, progress: Report | None = None
+    ) -> list[list[tuple[int, float]]]:
+        return top_k_by(self.score_rows, len(self.index), k, exclude, min_score, rows, progress=progress)
 
     def reasons(self, a: int, b: int) -> list[str]:
         return self.reasons_many([(a, b)])[0]
@@ -74,16 +78,18 @@ class Scorer:
             return []
         idx = self.index
         w = idx.shared_word_weights
-        a = np.array([p[0] for p in pairs], np.int64)
-        b = np.array([p[1] for p in pairs], np.int64)
-        both = sparse.csr_matrix(w[a].multiply(w[b]))
         words = idx.vocab_words
         out = []
-        for r in range(len(pairs)):
-            lo, hi = both.indptr[r], both.indptr[r + 1]
-            cols, vals = both.indices[lo:hi], both.data[lo:hi]
-            best = np.lexsort((cols, -vals))[:n]  # ties: alphabetical (the vocabulary is sorted)
-            out.append([words[c] for c in cols[best]])
+        for start in range(0, len(pairs), PAIR_CHUNK):  # chunks: both notes' rows, for every pair
+            part = pairs[start : start + PAIR_CHUNK]
+            a = np.array([p[0] for p in part], np.int64)
+            b = np.array([p[1] for p in part], np.int64)
+            both = sparse.csr_matrix(w[a].multiply(w[b]))
+            for r in range(len(part)):
+                lo, hi = both.indptr[r], both.indptr[r + 1]
+                cols, vals = both.indices[lo:hi], both.data[lo:hi]
+                best = np.lexsort((cols, -vals))[:n]  # ties: alphabetical (the vocabulary is sorted)
+                out.append([words[c] for c in cols[best]])
         return out
 
 
@@ -110,9 +116,11 @@ class CosineScorer(Scorer):
 class HybridScorer(Scorer):
     default_min_score = 0.5
 
-    def __init__(self, index: VaultIndex, seed: int = 0, model: hybrid.HybridModel | None = None) -> None:
+    def __init__(
+        self, index: VaultIndex, seed: int = 0, model: hybrid.HybridModel | None = None, progress: Report | None = None
+    ) -> None:
         super().__init__(index)
-        self.model = model if model is not None else hybrid.fit(index, seed)
+        self.model = model if model is not None else hybrid.fit(index, seed, progress)
 
     def pair_scores(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return self.model.scores(pair_features(self.index, a, b))
@@ -139,13 +147,17 @@ class HybridScorer(Scorer):
                 out[r, rest] = -1.0 + 0.5 * tf[r, rest]
         return out
 
-    def rank(self, rows: list[int], k: int, exclude: list[set[int]], min_score: float) -> list[list[tuple[int, float]]]:
+    def rank(
+        self, rows: list[int], k: int, exclude: list[set[int]], min_score: float, progress: Report | None = None
+    ) -> list[list[tuple[int, float]]]:
         out = []
         full = k > 50  # a complete ranking (evaluation) needs the notes outside the candidates too
         for start in range(0, len(rows), 32):  # one pair_features call for 32 notes' candidates
             chunk = rows[start : start + 32]
             scores = self.score_rows(chunk, full)
             out += [best_of(scores[r], k, exclude[i] | {i}, min_score) for r, i in enumerate(chunk)]
+            if progress is not None:
+                progress(len(out) / len(rows))
         return out
 
     def reasons_many(self, pairs: list[tuple[int, int]]) -> list[list[str]]:
@@ -222,12 +234,16 @@ class BinaryScorer(CosineScorer):
         self.bits = binary.pack(matrix)
         self.rerank = rerank
 
-    def rank(self, rows: list[int], k: int, exclude: list[set[int]], min_score: float) -> list[list[tuple[int, float]]]:
+    def rank(
+        self, rows: list[int], k: int, exclude: list[set[int]], min_score: float, progress: Report | None = None
+    ) -> list[list[tuple[int, float]]]:
         out = []
         limit = None if k >= len(self.index) else k
         for notes, scores in binary.rank_rows(self.matrix, self.bits, rows, self.rerank, exclude, limit):
             keep = scores >= min_score
             out.append([(int(j), float(s)) for j, s in zip(notes[keep][:k], scores[keep][:k], strict=True)])
+            if progress is not None and len(out) % 256 == 0:
+                progress(len(out) / len(rows))
         return out
 
 
@@ -238,9 +254,11 @@ def make_scorer(
     use_binary: bool = False,
     rerank: int = BINARY_RERANK,
     hybrid_model: hybrid.HybridModel | None = None,
+    progress: Report | None = None,
 ) -> Scorer:
+    """The scorer of ``method``; ``progress`` hears how fitting the hybrid's weights goes."""
     if method == "hybrid":
-        return HybridScorer(index, seed, hybrid_model)
+        return HybridScorer(index, seed, hybrid_model, progress)
     scorer = _make_scorer(method, index, seed)
     if use_binary and isinstance(scorer, CosineScorer) and isinstance(scorer.matrix, np.ndarray):
         return BinaryScorer(index, scorer.matrix, scorer.default_min_score, rerank)

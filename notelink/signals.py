@@ -25,6 +25,7 @@ very link that makes it positive (see :mod:`notelink.hybrid`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -70,9 +71,16 @@ def _gather(m: sparse.csr_matrix, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.asarray(m[a, b], dtype=np.float32).ravel()
 
 
-def pair_features(index: VaultIndex, a: np.ndarray, b: np.ndarray, text_rows: TextRows | None = None) -> np.ndarray:
+def pair_features(
+    index: VaultIndex,
+    a: np.ndarray,
+    b: np.ndarray,
+    text_rows: TextRows | None = None,
+    progress: Callable[[float], None] | None = None,
+) -> np.ndarray:
     """Feature matrix, one row per pair (a[k], b[k]), columns as in :data:`FEATURES`.
-    Pairs are taken ``PAIR_CHUNK`` at a time, so memory does not grow with their number."""
+    Pairs are taken ``PAIR_CHUNK`` at a time, so memory does not grow with their number
+    (``progress`` hears the share done after each chunk)."""
     a = np.asarray(a, np.int64)
     b = np.asarray(b, np.int64)
     if len(a) <= PAIR_CHUNK:
@@ -85,6 +93,8 @@ def pair_features(index: VaultIndex, a: np.ndarray, b: np.ndarray, text_rows: Te
             sem = text_rows.semantic
             rows = TextRows(text_rows.tfidf[part], text_rows.lsa[part], None if sem is None else sem[part])
         parts.append(_pair_features(index, a[part], b[part], rows))
+        if progress is not None:
+            progress(min(1.0, (start + PAIR_CHUNK) / len(a)))
     return np.concatenate(parts)
 
 

@@ -59,6 +59,12 @@ class Store:
         payload = {"format": FORMAT, **data}
         write_file(self.folder / name, json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
 
+    def remove(self, name: str) -> None:
+        try:
+            os.unlink(self.folder / name)
+        except FileNotFoundError:
+            pass
+
     def read_array(self, name: str) -> np.ndarray | None:
         try:
             return np.load(self.folder / name, allow_pickle=False)

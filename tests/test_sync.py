@@ -316,3 +316,27 @@ def test_held_notes_are_retried_without_reranking_the_vault(vault: Path) -> None
     later.apply(later.plan())
     later.save(synced=True)
     assert block(note) is not None
+
+
+def test_a_run_interrupted_after_writing_leaves_no_false_rejections(vault: Path, tmp_path: Path) -> None:
+    """Ctrl-C after some sections were written but before the cache was saved: the
+    next run must see those lines as notelink's own, not as the user deleting the
+    suggestions they replaced (which would record rejections nobody made), and end
+    where a run that was never interrupted ends."""
+    from notelink.pipeline import Engine
+
+    twin = tmp_path / "twin"
+    shutil.copytree(vault, twin)
+    for root in (vault, twin):
+        assert sync(root, "--cache-dir", str(root) + "-cache")[0] == 0
+        note = root / "sky/Comets.md"
+        note.write_text("# Comets\n\nSourdough bread, flour, starter, hydration and crumb.\n", encoding="utf-8")
+    engine = Engine(vault, cache_dir=str(vault) + "-cache")
+    engine.refresh()
+    changes = engine.plan()
+    assert [ch for ch in changes if block(vault / ch.rel) is not None], "the edit must replace sections"
+    engine.apply(changes)  # ...and the run is interrupted here: no save
+    assert sync(vault, "--cache-dir", str(vault) + "-cache")[0] == 0
+    assert not (vault / DECISIONS_PATH).exists()
+    assert sync(twin, "--cache-dir", str(twin) + "-cache")[0] == 0
+    assert snapshot(vault) == snapshot(twin)

@@ -60,7 +60,7 @@ class SoftmaxEmbedder(WordEmbedder):
                 embeddings.weight.uniform_(-0.5 / self.dim, 0.5 / self.dim)
             opt = torch.optim.Adam([*embeddings.parameters(), *linear.parameters()], lr=self.lr)
             loss_fn = torch.nn.CrossEntropyLoss()
-            ids = np.concatenate(docs) if docs else np.zeros(0, np.int64)
+            ids = np.concatenate(docs).astype(np.int64) if docs else np.zeros(0, np.int64)
             doc = np.repeat(np.arange(len(docs)), [len(d) for d in docs])
             keep = vocab.keep_probability(self.sample)
             # Each step costs batch × dim × vocabulary: fewer passes than sgns.
