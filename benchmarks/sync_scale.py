@@ -28,7 +28,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from docs_section import replace_between  # noqa: E402
 from make_vault import make_vault  # noqa: E402
 
-STAGES = ["scanning", "reading notes", "training", "note vectors", "ranking", "writing sections"]
+STAGES = ["scanning", "reading notes", "training", "note vectors", "fitting weights", "ranking", "composing sections",
+          "writing sections"]  # fmt: skip
 
 
 def sync(vault: Path, cache: Path) -> dict:

@@ -1,6 +1,6 @@
 """SGNS training throughput: notelink's trainer against gensim's Word2Vec, same run.
 
-    python benchmarks/train_throughput.py [--notes 10000] [--epochs 5] [--threads 1]
+    python benchmarks/train_throughput.py [--notes 10000] [--epochs 5] [--threads 1] [--repeat 1]
 
 Generates a vault (benchmarks/make_vault.py), tokenises it the way notelink does, and
 trains skip-gram with negative sampling on the same token lists with the same
@@ -9,7 +9,9 @@ notelink's trainer, then gensim with ``workers=1`` and ``workers=2``. Reports wo
 (in-vocabulary tokens × epochs / training seconds, the same count for both) and a
 quality check on the generated topics: for each word that belongs to exactly one
 topic, the share of its 10 nearest words (cosine, among such words) from the same
-topic. gensim is a benchmark-only dependency (``pip install -e '.[bench]'``).
+topic. With ``--repeat R`` the three trainers run R rounds in turn and each row
+gives the median time (min–max); quality is from the first round. gensim is a
+benchmark-only dependency (``pip install -e '.[bench]'``).
 """
 
 from __future__ import annotations
@@ -117,26 +119,38 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--threads", type=int, default=1, help="torch threads for notelink's trainer")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=1, help="rounds of all three trainers; medians reported")
     args = parser.parse_args()
     docs, owner = corpus(args.notes, args.seed)
     print(f"{len(docs):,} notes, {sum(map(len, docs)):,} tokens, {len(owner):,} topic words", flush=True)
-    took, vectors, tokens = run_notelink(docs, args.epochs, args.threads)
-    runs = [("notelink sgns", took, vectors)]
-    for workers in (1, 2):
-        t, v = run_gensim(docs, args.epochs, workers)
-        runs.append((f"gensim workers={workers}", t, v))
+    times: dict[str, list[float]] = {}
+    runs = []
+    for round_ in range(args.repeat):
+        took, vectors, tokens = run_notelink(docs, args.epochs, args.threads)
+        this = [("notelink sgns", took, vectors)]
+        for workers in (1, 2):
+            t, v = run_gensim(docs, args.epochs, workers)
+            this.append((f"gensim workers={workers}", t, v))
+        for name, t, _ in this:
+            times.setdefault(name, []).append(t)
+            print(f"round {round_ + 1}: {name} {t:.1f} s", flush=True)
+        runs = runs or this
+    med = {name: float(np.median(ts)) for name, ts in times.items()}
+    runs = [(name, med[name], v) for name, _, v in runs]
     queries = sorted(w for w in owner if all(w in v for _, _, v in runs))
     near = [neighbours(v, queries) for _, _, v in runs]
     words, g2 = tokens * args.epochs, runs[-1][1]
     print(f"\n`python benchmarks/train_throughput.py --notes {args.notes} --epochs {args.epochs} "
-          f"--threads {args.threads}` ({tokens:,} in-vocabulary tokens × {args.epochs} epochs; "
-          f"{os.cpu_count()} cores; {len(queries):,} topic words as queries)\n")  # fmt: skip
+          f"--threads {args.threads} --repeat {args.repeat}` ({tokens:,} in-vocabulary tokens × {args.epochs} "
+          f"epochs; {os.cpu_count()} cores; {len(queries):,} topic words as queries; seconds: median of "
+          f"{args.repeat} rounds, min–max)\n")  # fmt: skip
     print(
         "| trainer | seconds | words/s | × gensim workers=2 | topic precision@10 | neighbours shared with gensim w=2 |"
     )
     print("|---|---:|---:|---:|---:|---:|")
     for (name, t, _), nb in zip(runs, near, strict=True):
-        print(f"| {name} | {t:.1f} | {words / t:,.0f} | {g2 / t:.2f} | {topic_precision(nb, owner):.3f} "
+        spread = f" ({min(times[name]):.1f}–{max(times[name]):.1f})" if args.repeat > 1 else ""
+        print(f"| {name} | {t:.1f}{spread} | {words / t:,.0f} | {g2 / t:.2f} | {topic_precision(nb, owner):.3f} "
               f"| {agreement(nb, near[-1]):.2f} |")  # fmt: skip
 
 

@@ -27,6 +27,7 @@ import re
 import shutil
 import tempfile
 import time
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -162,16 +163,33 @@ def bootstrap_ci(values: list[float], seed: int = SPLIT_SEED, n: int = BOOTSTRAP
     return float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))
 
 
-def score(method: str, protocol: str, ranked: dict[str, list[str]], split: Split, seconds: float) -> Result:
-    r5, r10, mrr, nd = [], [], [], []
-    for q, held in split.queries.items():
-        order = [r for r in ranked.get(q, []) if r != q and r not in split.remaining[q]]
+def score(
+    method: str,
+    protocol: str,
+    ranked: Mapping[str, list[str]] | Iterable[tuple[str, list[str]]],
+    split: Split,
+    seconds: float,
+) -> Result:
+    """The protocol's figures. ``ranked`` gives each query's full ranking; as pairs it
+    is read one query at a time, so a large vault's rankings are never all held."""
+    pairs = ranked.items() if isinstance(ranked, Mapping) else ranked
+    per_query: dict[str, tuple[float, float, float, float]] = {}
+    for q, ranking in pairs:
+        held = split.queries.get(q)
+        if held is None:
+            continue
+        order = [r for r in ranking if r != q and r not in split.remaining[q]]
         hits = [1 if r in held else 0 for r in order]
-        r5.append(sum(hits[:5]) / len(held))
-        r10.append(sum(hits[:10]) / len(held))
         first = next((i for i, h in enumerate(hits) if h), None)
-        mrr.append(0.0 if first is None else 1 / (first + 1))
-        nd.append(ndcg_at(hits, len(held)))
+        per_query[q] = (sum(hits[:5]) / len(held), sum(hits[:10]) / len(held),
+                        0.0 if first is None else 1 / (first + 1), ndcg_at(hits, len(held)))  # fmt: skip
+    r5, r10, mrr, nd = [], [], [], []
+    for q in split.queries:  # the split's order (the bootstrap resamples this list)
+        a, b, c, d = per_query.get(q, (0.0, 0.0, 0.0, 0.0))
+        r5.append(a)
+        r10.append(b)
+        mrr.append(c)
+        nd.append(d)
     n = max(len(nd), 1)
     return Result(method, protocol, len(split.queries), split.held_out, sum(r5) / n, sum(r10) / n, sum(mrr) / n,
                   sum(nd) / n, bootstrap_ci(nd), seconds, nd)  # fmt: skip
@@ -210,13 +228,17 @@ def evaluate(
                                       time.perf_counter() - start, note=str(e)))  # fmt: skip
                 continue
             rows = [index.pos[q] for q in split.queries if q in index.pos]
-            exclude = [set() for _ in index.order]
-            ranked_rows = scorer.rank(rows, len(index), exclude, -math.inf)
-            ranked = {
-                index.order[i]: [index.order[j] for j, _ in row] for i, row in zip(rows, ranked_rows, strict=True)
-            }
-            results.append(score(method, protocol, ranked, split, time.perf_counter() - start))
+            results.append(score(method, protocol, _rankings(index, scorer, rows), split, time.perf_counter() - start))
     return results
+
+
+def _rankings(index: Any, scorer: Any, rows: list[int], block: int = 256) -> Iterator[tuple[str, list[str]]]:
+    """Each query's ranking of every other note, ``block`` queries at a time."""
+    exclude: list[set[int]] = [set() for _ in index.order]
+    for start in range(0, len(rows), block):
+        chunk = rows[start : start + block]
+        for i, row in zip(chunk, scorer.rank(chunk, len(index), exclude, -math.inf), strict=True):
+            yield index.order[i], [index.order[j] for j, _ in row]
 
 
 def document_similarity(

@@ -17,14 +17,14 @@ from scipy import sparse
 
 from notelink import textvec
 from notelink.links import Resolver
-from notelink.notes import NoteRecord
+from notelink.notes import NoteRecord, Terms
 
 TITLE_WEIGHT = 3  # in a note's word-vector mean, its title and alias words count this many times
 MAX_PHRASE = 8  # longest title or alias (in words) looked for as an unlinked mention
 COMMON_WORD_SHARE = 0.25  # words in more than this share of notes are never a reason
 NEIGHBOURS = 10  # how many look-alike notes vote on what a note should link to
 # What ranking needs, each with its rough share of the time to build (10k notes, cProfile).
-WARM_COSTS = {"counts": 1.0, "tfidf": 0.2, "lsa": 7.0, "semantic": 1.0, "out_links": 0.2, "adjacency": 0.1,
+WARM_COSTS = {"tfidf": 1.2, "lsa": 7.0, "semantic": 1.0, "out_links": 0.2, "adjacency": 0.1,
               "adjacency_t": 0.1, "undirected": 0.1, "indegree": 0.1, "inv_log_degree": 0.1, "mentions": 2.0,
               "tags": 0.1, "folders": 0.1, "neighbours": 4.0}  # fmt: skip
 EXACT_BELOW = 400  # up to this many notes, every pair is scored exactly (no candidate lists)
@@ -34,7 +34,10 @@ def vector_counts(rec: NoteRecord, minus: dict[str, int] | None = None) -> Count
     """The words a note's vectors are made of: its prose, plus its title and aliases.
 
     ``minus`` takes words out (a link's own text, when that link is a training example)."""
-    c = Counter(rec.terms)
+    terms = rec.terms
+    c = Counter(
+        terms.to_dict() if isinstance(terms, Terms) else terms
+    )  # a dict copy is C speed; Terms' lookups are not
     c.update(rec.title_terms)
     if minus:
         c.subtract(minus)
@@ -102,12 +105,8 @@ class VaultIndex:
 
     @cached_property
     def idf(self) -> np.ndarray:
-        return textvec.idf_weights(self.counts)
-
-    @cached_property
-    def counts(self) -> sparse.csr_matrix:
-        """Word counts per note (:func:`vector_counts`), one row per note."""
-        return textvec.counts_matrix((vector_counts(r) for r in self.records), self.vocab)
+        self.tfidf  # noqa: B018 -- computes the idf on the way (the counts are not kept)
+        return self.__dict__["idf"]
 
     @cached_property
     def vocab_words(self) -> list[str]:
@@ -125,9 +124,9 @@ class VaultIndex:
     def shared_word_weights_of(self, records: list[NoteRecord]) -> sparse.csr_matrix:
         """Per note, idf × (1 + ln tf) of its prose words (see :attr:`reason_columns`):
         the product of two rows ranks the words the notes share."""
-        counts = textvec.counts_matrix((r.terms for r in records), self.vocab).astype(np.float64)
+        counts = textvec.counts_matrix((r.terms for r in records), self.vocab)
         counts.data = 1 + np.log(counts.data)
-        return sparse.csr_matrix(counts @ sparse.diags(self.reason_columns))
+        return sparse.csr_matrix(counts @ sparse.diags(self.reason_columns.astype(np.float32)))
 
     @cached_property
     def shared_word_weights(self) -> sparse.csr_matrix:
@@ -138,7 +137,10 @@ class VaultIndex:
 
     @cached_property
     def tfidf(self) -> sparse.csr_matrix:
-        return textvec.tfidf(self.counts, self.idf)
+        counts = textvec.counts_matrix((vector_counts(r) for r in self.records), self.vocab)
+        if "idf" not in self.__dict__:
+            self.__dict__["idf"] = textvec.idf_weights(counts)
+        return textvec.tfidf(counts, self.__dict__["idf"])
 
     @cached_property
     def tfidf_t(self) -> sparse.csr_matrix:
@@ -249,11 +251,16 @@ class VaultIndex:
         rare = sparse.csr_matrix(x @ self.rare_words) @ self.tfidf_rare_t
         return nearest.merge([nearest.top_dense(lsa, self.lsa, k, selves), nearest.top_sparse(rare, k)], selves)
 
-    def neighbours_of(self, x: sparse.csr_matrix, selves: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def neighbours_of(
+        self, x: sparse.csr_matrix, selves: np.ndarray, keep: list[np.ndarray] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """The ``NEIGHBOURS`` notes most like each row of ``x`` by TF-IDF (never the row's
         own note, ``selves``), and their similarity as weights that sum to 1. Rows are
         scored 256 at a time, so memory stays at 256 × N. Above ``EXACT_BELOW`` notes the
-        exact TF-IDF similarity is taken over :meth:`text_candidates` only."""
+        exact TF-IDF similarity is taken over :meth:`text_candidates` only (appended to
+        ``keep``, when given: ranking uses them too)."""
+        from notelink.nearest import PER_SIGNAL
+
         k = min(NEIGHBOURS, len(self) - 1)
         m = x.shape[0]
         top = np.zeros((m, max(k, 0)), np.int64)
@@ -270,7 +277,9 @@ class VaultIndex:
                 w[start:stop] = np.maximum(np.take_along_axis(sims, part, axis=1), 0)
                 continue
             block = x[start:stop]
-            cands = self.text_candidates(block, self.lsa_of(block), selves[start:stop], 4 * NEIGHBOURS)
+            cands = self.text_candidates(block, self.lsa_of(block), selves[start:stop], PER_SIGNAL)
+            if keep is not None:
+                keep += [c.astype(np.int32) for c in cands]
             rows = np.repeat(np.arange(stop - start), [len(c) for c in cands])
             flat = np.concatenate(cands)
             exact = np.asarray(block[rows].multiply(self.tfidf[flat]).sum(axis=1), np.float32).ravel()
@@ -286,7 +295,22 @@ class VaultIndex:
 
     @cached_property
     def neighbours(self) -> tuple[np.ndarray, np.ndarray]:
-        return self.neighbours_of(self.tfidf, np.arange(len(self)))
+        keep: list[np.ndarray] = []
+        out = self.neighbours_of(self.tfidf, np.arange(len(self)), keep)
+        if keep:
+            self.text_picks = keep
+        return out
+
+    def text_candidates_of(self, rows: list[int]) -> list[np.ndarray]:
+        """:meth:`text_candidates` of notes of the index: kept from computing
+        :attr:`neighbours` over the whole vault (the LSA products of every pair are
+        the dearest part of ranking a large vault: done once, not twice)."""
+        from notelink.nearest import PER_SIGNAL
+
+        picks = self.__dict__.get("text_picks")
+        if picks is not None:
+            return [picks[i].astype(np.int64) for i in rows]
+        return self.text_candidates(self.tfidf[rows], self.lsa[rows], np.asarray(rows, np.int64), PER_SIGNAL)
 
     # --- unlinked mentions --------------------------------------------------------
     @cached_property
@@ -301,12 +325,10 @@ class VaultIndex:
         return out
 
     def names_in(self, j: int, words: dict[str, int]) -> bool:
-        """Whether ``words`` (counts of :func:`~notelink.vocab.tokenize` tokens, as link
-        texts are kept) hold all the words of a title or alias of note j."""
-        from notelink.vocab import tokenize
-
-        phrases = [tokenize(" ".join(p)) for p in self.names[j]]
-        return any(p and all(words.get(w, 0) >= n for w, n in Counter(p).items()) for p in phrases)
+        """Whether ``words`` (token counts of a link's text, numbers kept as in names)
+        hold all the tokens of a title or alias of note j: whether that text, unlinked,
+        would be a mention of j."""
+        return any(all(words.get(w, 0) >= n for w, n in Counter(p).items()) for p in self.names[j])
 
     @cached_property
     def phrases(self) -> tuple[dict[tuple[str, ...], list[tuple[int, float]]], dict[str, list[int]]]:
@@ -399,6 +421,7 @@ class VaultIndex:
         out.__dict__.update(self.__dict__)
         out.frozen = True
         out.records = [records[rel] for rel in self.order]
+        out.__dict__.pop("text_picks", None)  # other notes' lists may now miss a changed note
         if not changed:
             return out
         for name in ("adjacency", "adjacency_t", "undirected", "indegree", "inv_log_degree", "tags", "mentions_t",
@@ -406,8 +429,6 @@ class VaultIndex:
             out.__dict__.pop(name, None)
         rows = np.array(changed, np.int64)
         counts = [vector_counts(out.records[i]) for i in changed]
-        if "counts" in self.__dict__:
-            out.counts = _replace_rows(self.counts, rows, textvec.counts_matrix(counts, self.vocab))
         if "tfidf" in self.__dict__:
             new_tfidf = out.tfidf_of(counts)
             out.tfidf = _replace_rows(self.tfidf, rows, new_tfidf)

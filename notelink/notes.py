@@ -59,6 +59,9 @@ class Terms(Mapping[str, int]):
     def to_dict(self) -> dict[str, int]:
         return dict(zip(self._words, self._counts, strict=True))
 
+    def items(self) -> Any:
+        return self.to_dict().items()
+
     def __repr__(self) -> str:
         return f"Terms({self.to_dict()!r})"
 
@@ -78,7 +81,7 @@ class NoteRecord:
     links: list[str] = field(default_factory=list)  # raw targets of links and embeds
     terms: Mapping[str, int] = field(default_factory=dict)  # prose word counts (link texts included), as Terms
     title_terms: dict[str, int] = field(default_factory=dict)  # title and alias word counts
-    edges: list[list[Any]] = field(default_factory=list)  # [raw target, {word: count} of its link text]
+    edges: list[list[Any]] = field(default_factory=list)  # [raw target, {token: count} of its link text (name_tokens)]
     plain: str = ""  # the tokens outside links (vocab.name_tokens), space-separated: where mentions are found
     enabled: bool = True
     items: list[list[Any]] = field(default_factory=list)  # [raw target, ticked] in the section
@@ -133,7 +136,7 @@ def load_note(nf: NoteFile, limit: int) -> LoadedNote:
     edges: dict[str, Counter[str]] = {}
     for link, shown in zip(parsed.links, parsed.link_texts, strict=True):
         if not link.embed and link.target:
-            edges.setdefault(link.target, Counter()).update(tokenize(shown))
+            edges.setdefault(link.target, Counter()).update(name_tokens(shown))
     items = [section.parse_item(line) for line in (body or [])]
     record = NoteRecord(
         rel=nf.rel,

@@ -83,7 +83,7 @@ class Read:
 @dataclass
 class Change:
     rel: str
-    old: bytes
+    old: str  # SHA-256 of the bytes the new ones replace (not the bytes: a cold run holds every note's)
     new: bytes
     record: NoteRecord
     offered: list[str]  # the unticked lines the new bytes hold
@@ -580,7 +580,7 @@ class Engine:
                 self.report.retry.add(rel)
             else:
                 # What notelink offered changes only once the write succeeds.
-                changes.append(Change(rel, data, new, rec, lines, targets))
+                changes.append(Change(rel, sha(data), new, rec, lines, targets))
         stage.done()
         return changes
 

@@ -32,7 +32,7 @@ from notelink.writer import write_file
 
 BASE = "notes.jsonl"
 JOURNAL = "notes-journal.jsonl"
-FORMAT = 2  # 2: NoteRecord.plain keeps numbers and single letters (vocab.name_tokens)
+FORMAT = 3  # 3: NoteRecord.plain and link texts keep numbers (vocab.name_tokens)
 MIN_COMPACT_BYTES = 1 << 20  # below this the journal is never worth compacting
 
 

@@ -137,18 +137,20 @@ def _pair_features(index: VaultIndex, a: np.ndarray, b: np.ndarray, text_rows: T
     return out
 
 
-def candidates_many(index: VaultIndex, rows: list[int], per_signal: int = 50) -> list[np.ndarray]:
+def candidates_many(index: VaultIndex, rows: list[int], per_signal: int | None = None) -> list[np.ndarray]:
     """The notes worth scoring for each row: all of them in a small vault (up to
-    ``EXACT_BELOW`` notes); in a large one the best ``per_signal`` by LSA, by word
-    vectors, by TF-IDF on rare words, by mentions either way and by links (notes
-    linking here, then notes sharing the most neighbours): see :mod:`notelink.nearest`."""
+    ``EXACT_BELOW`` notes); in a large one the best ``per_signal`` (default
+    ``nearest.PER_SIGNAL``) by word vectors, by mentions either way and by links
+    (notes linking here, then notes sharing the most neighbours), with the LSA and
+    rare-word TF-IDF lists kept from the neighbours: see :mod:`notelink.nearest`."""
     from notelink import nearest
 
+    per_signal = nearest.PER_SIGNAL if per_signal is None else per_signal
     n = len(index)
     if n <= EXACT_BELOW:
         return [np.array([j for j in range(n) if j != row], np.int64) for row in rows]
     selves = np.asarray(rows, np.int64)
-    picks = [_padded(index.text_candidates(index.tfidf[rows], index.lsa[rows], selves, per_signal))]
+    picks = [_padded(index.text_candidates_of(rows))]
     if index.semantic is not None:
         picks.append(nearest.top_dense(index.semantic[rows], index.semantic, per_signal, selves))
     graph = index.adjacency_t[rows] * 1000.0 + index.undirected[rows] @ index.undirected

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import math
+from array import array
 from collections.abc import Iterable, Mapping
 
 import numpy as np
@@ -25,7 +26,7 @@ def build_vocab(docs: Iterable[Mapping[str, int]]) -> dict[str, int]:
 def counts_matrix(docs: Iterable[Mapping[str, int]], vocab: Mapping[str, int]) -> sparse.csr_matrix:
     """Rows of word counts (words outside ``vocab`` dropped). ``docs`` may be a
     generator: one note's counts at a time are ever held."""
-    indptr, indices, data = [0], [], []
+    indptr, indices, data = array("q", [0]), array("i"), array("f")  # not lists of ints: 4 bytes each
     for d in docs:
         for w, c in d.items():
             i = vocab.get(w)
@@ -33,10 +34,12 @@ def counts_matrix(docs: Iterable[Mapping[str, int]], vocab: Mapping[str, int]) -
                 indices.append(i)
                 data.append(c)
         indptr.append(len(indices))
+    index_type = np.int32 if len(indices) < 2**31 else np.int64
     m = sparse.csr_matrix(
-        (np.array(data, np.float32), np.array(indices, np.int64), np.array(indptr, np.int64)),
+        (np.frombuffer(data, np.float32), np.frombuffer(indices, np.int32).astype(index_type, copy=False),
+         np.frombuffer(indptr, np.int64).astype(index_type)),
         shape=(len(indptr) - 1, len(vocab)),
-    )
+    )  # fmt: skip
     m.sort_indices()
     return m
 
@@ -81,10 +84,11 @@ def lsa(x: sparse.csr_matrix, rank: int) -> tuple[np.ndarray, np.ndarray]:
     rank = min(rank, min(x.shape) - 1)
     if rank < 1:
         return np.zeros((x.shape[0], 1), np.float32), np.zeros((x.shape[1], 1), np.float32)
+    # Exact (ARPACK). A randomised SVD (Halko et al., 4 power iterations) was faster but
+    # measurably worse on held-out links of a generated 10,000-note vault (issue 6).
     v0 = np.full(min(x.shape), 1 / math.sqrt(min(x.shape)))  # fixed start: deterministic
     _, s, vt = svds(x.astype(np.float64), k=rank, v0=v0)
-    order = np.argsort(-s)
-    vt = vt[order]
+    vt = vt[np.argsort(-s)]
     # Fix each singular vector's sign so results never depend on the solver.
     signs = np.sign(vt[np.arange(len(vt)), np.argmax(np.abs(vt), axis=1)])
     proj = (vt * signs[:, None]).T.astype(np.float32)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
+import hashlib
 import os
 import stat
 import sys
@@ -36,8 +37,9 @@ def temp_path(path: Path) -> Path:
     return path.with_name(f".{path.name}{TMP_SUFFIX}")
 
 
-def replace_note(path: Path, expected: bytes, new: bytes) -> os.stat_result:
+def replace_note(path: Path, expected: bytes | str, new: bytes) -> os.stat_result:
     """Replace ``path``'s content ``expected`` by ``new``, or raise and leave it as it is.
+    ``expected`` is the bytes, or their SHA-256 (hex) when a run holds many notes'.
 
     Returns the status of the file written (taken before the replace, so an edit that
     lands right after it is never mistaken for notelink's own)."""
@@ -52,7 +54,7 @@ def replace_note(path: Path, expected: bytes, new: bytes) -> os.stat_result:
                 os.fsync(f.fileno())
                 written = os.fstat(f.fileno())
             os.chmod(tmp, mode)
-            if _read(path) != expected:
+            if not _is(_read(path), expected):
                 raise Conflict(CONFLICT)
             swapped = exchange(tmp, path)
             if not swapped:
@@ -79,14 +81,20 @@ def _read(path: Path) -> bytes:
         return f.read()
 
 
-def _check_displaced(tmp: Path, path: Path, expected: bytes) -> None:
+def _is(data: bytes | None, expected: bytes | str) -> bool:
+    if data is None:
+        return False
+    return data == expected if isinstance(expected, bytes) else hashlib.sha256(data).hexdigest() == expected
+
+
+def _check_displaced(tmp: Path, path: Path, expected: bytes | str) -> None:
     """After the swap ``tmp`` holds what was at ``path`` a moment before. If that is not
     what notelink read, the user saved in between: their bytes go back in place."""
     try:
         displaced = _read(tmp)
     except OSError:
         displaced = None
-    if displaced == expected:
+    if _is(displaced, expected):
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         return

@@ -10,7 +10,7 @@ import pytest
 from test_hybrid import make_vault
 
 from notelink import index as index_module
-from notelink import signals
+from notelink import nearest, signals
 from notelink.pipeline import Engine, Options
 
 
@@ -30,8 +30,9 @@ def test_candidates_hold_each_signals_best(tmp_path: Path, monkeypatch: pytest.M
     engine = _engine(make_vault(tmp_path / "v", n=30), tmp_path)
     idx = engine.index()
     _large(monkeypatch)
+    monkeypatch.setattr(nearest, "PER_SIGNAL", 3)
     rows = list(range(len(idx)))
-    cands = signals.candidates_many(idx, rows, per_signal=3)
+    cands = signals.candidates_many(idx, rows)
     for i, c in zip(rows, cands, strict=True):
         assert i not in c and list(c) == sorted(set(c.tolist()))
         lsa = idx.lsa[i] @ idx.lsa.T
@@ -65,3 +66,20 @@ def test_ranking_through_candidates_equals_scoring_everyone(
     got_nbr = approx.index().neighbours
     same = [set(a) == set(b) for a, b in zip(got_nbr[0].tolist(), want_nbr[0].tolist(), strict=True)]
     assert np.mean(same) > 0.9  # 40 candidates of 48 notes: the exact ten are nearly always among them
+
+
+def test_text_lists_are_kept_from_the_neighbours_and_dropped_on_update(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _large(monkeypatch)
+    monkeypatch.setattr(nearest, "PER_SIGNAL", 5)
+    engine = _engine(make_vault(tmp_path / "v", n=30), tmp_path)
+    idx = engine.index()
+    assert "text_picks" in idx.__dict__  # computed once, with the neighbours
+    rows = [0, 7, 19]
+    fresh = idx.text_candidates(idx.tfidf[rows], idx.lsa[rows], np.array(rows), 5)
+    assert [c.tolist() for c in idx.text_candidates_of(rows)] == [c.tolist() for c in fresh]
+    rec = idx.records[7]
+    changed = type(rec)(**{**rec.to_json(), "terms": {"flour": 3, "yeast": 2}})
+    updated = idx.updated({**{r.rel: r for r in idx.records}, rec.rel: changed})
+    assert updated is not None and "text_picks" not in updated.__dict__

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 from pathlib import Path
@@ -30,6 +31,17 @@ def test_an_edit_notelink_has_not_seen_is_never_overwritten(tmp_path: Path) -> N
         replace_note(note, b"what notelink read\n", b"what notelink read\nsection\n")
     assert note.read_bytes() == b"what notelink read\nand a line the user just typed\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["n.md"]
+
+
+def test_expected_bytes_may_be_given_by_their_hash(tmp_path: Path) -> None:
+    """A cold run holds only each note's SHA-256, not its bytes: the check is the same."""
+    note = tmp_path / "n.md"
+    note.write_bytes(b"read\n")
+    replace_note(note, hashlib.sha256(b"read\n").hexdigest(), b"read\nsection\n")
+    assert note.read_bytes() == b"read\nsection\n"
+    with pytest.raises(Conflict):
+        replace_note(note, hashlib.sha256(b"read\n").hexdigest(), b"other\n")
+    assert note.read_bytes() == b"read\nsection\n"
 
 
 def test_a_failed_write_leaves_the_note_untouched(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
