@@ -135,7 +135,7 @@ def sync(
     )
     try:
         with VaultLock(engine.store.folder, "sync"):
-            report, changes = run_sync(engine, dry_run=dry_run)
+            report, changes = run_sync(engine, dry_run=dry_run, quick=True)
     except Locked as e:
         _err(f"{e}; not syncing (a running `notelink watch` keeps the sections current)")
         sys.exit(EXIT_USAGE)

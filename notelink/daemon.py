@@ -227,6 +227,7 @@ class Watcher:
             self.engine = Engine(self.root, self.options, cache_dir=self.cache_dir)
             report, _ = sync(self.engine)
             self.engine.index().warm()  # so the first edit does not pay for building it
+            self.engine.keep_index = False  # batches keep the index in memory, not on disk each time
             for rel in report.changed:
                 self.own[rel] = (self.engine.records[rel].size, self.engine.records[rel].mtime_ns)
             self.writes += len(report.changed)

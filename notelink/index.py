@@ -467,3 +467,50 @@ def _replace_rows(m: sparse.csr_matrix, rows: np.ndarray, new: sparse.csr_matrix
 def _stem(rel: str) -> str:
     name = rel.rsplit("/", 1)[-1]
     return name[:-3] if name.lower().endswith(".md") else name
+
+
+# --- kept between runs -------------------------------------------------------------------
+# The matrices a small update needs (every note's rows), saved after a run so that the
+# next run with a few edited notes loads them and recomputes only those notes' rows
+# (VaultIndex.updated) instead of building everything again.
+KEPT_DENSE = ("lsa", "semantic")
+KEPT_SPARSE = ("tfidf", "mentions", "shared_word_weights")
+
+
+def dump(index: VaultIndex) -> dict[str, np.ndarray] | None:
+    """The arrays to keep of ``index``, or None when it has not computed them all."""
+    d = index.__dict__
+    if not all(name in d for name in (*KEPT_DENSE, *KEPT_SPARSE, "neighbours")):
+        return None
+    out: dict[str, np.ndarray] = {}
+    for name in KEPT_DENSE:
+        if d[name] is not None:
+            out[name] = np.asarray(d[name])
+    for name in KEPT_SPARSE:
+        m = sparse.csr_matrix(d[name])
+        out[f"{name}.data"], out[f"{name}.indices"], out[f"{name}.indptr"] = m.data, m.indices, m.indptr
+        out[f"{name}.shape"] = np.array(m.shape, np.int64)
+    out["neighbours.top"], out["neighbours.weight"] = d["neighbours"]
+    picks = d.get("text_picks")
+    if picks is not None:
+        lengths = np.array([len(p) for p in picks], np.int64)
+        out["text_picks.flat"] = np.concatenate(picks) if picks else np.zeros(0, np.int32)
+        out["text_picks.lengths"] = lengths
+    return out
+
+
+def restore(index: VaultIndex, arrays: dict[str, np.ndarray]) -> VaultIndex:
+    """``index`` (just made, frozen) with the kept matrices put back in place."""
+    d = index.__dict__
+    for name in KEPT_DENSE:
+        d[name] = arrays.get(name)
+    for name in KEPT_SPARSE:
+        shape = tuple(int(v) for v in arrays[f"{name}.shape"])
+        d[name] = sparse.csr_matrix(
+            (arrays[f"{name}.data"], arrays[f"{name}.indices"], arrays[f"{name}.indptr"]), shape=shape
+        )
+    d["neighbours"] = (arrays["neighbours.top"], arrays["neighbours.weight"])
+    if "text_picks.flat" in arrays:
+        ends = np.cumsum(arrays["text_picks.lengths"])
+        d["text_picks"] = np.split(arrays["text_picks.flat"], ends[:-1]) if len(ends) else []
+    return index

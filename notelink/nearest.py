@@ -21,6 +21,7 @@ together. Rows come in blocks, so memory stays at ``block × N``:
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -29,6 +30,7 @@ from scipy import sparse
 
 RARE_DF = 100  # a word in at most this many notes counts as rare
 PER_SIGNAL = 50  # candidates each signal brings
+FEW_ROWS = 64  # up to this many query rows, numpy instead of torch
 
 
 @contextmanager
@@ -48,11 +50,17 @@ def _one_thread() -> Iterator[None]:
 def top_dense(queries: np.ndarray, matrix: np.ndarray, k: int, selves: np.ndarray) -> np.ndarray:
     """For each query row, the ``k`` rows of ``matrix`` with the largest dot product,
     never its own (``selves[r]``; -1 for none). Shape (len(queries), k)."""
-    import torch
-
     k = min(k, len(matrix) - 1)
     if k < 1 or len(queries) == 0:
         return np.zeros((len(queries), 0), np.int64)
+    if len(queries) <= FEW_ROWS and "torch" not in sys.modules:
+        # A few rows (a small update): numpy, rather than loading torch (a second) for them.
+        sims = np.asarray(queries, np.float32) @ np.asarray(matrix, np.float32).T
+        own = np.flatnonzero(selves >= 0)
+        sims[own, selves[own]] = -np.inf
+        return np.argpartition(-sims, k - 1, axis=1)[:, :k].astype(np.int64)
+    import torch
+
     with _one_thread():
         sims = (
             torch.from_numpy(np.ascontiguousarray(queries, np.float32))

@@ -11,8 +11,10 @@ has not seen wait for the next retrain).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -35,6 +37,7 @@ from notelink.vocab import token_ids
 from notelink.writer import Conflict, WriteError, remove_stale_temps, replace_note
 
 RETRAIN_FRACTION = 0.2
+INDEX_ARRAYS, INDEX_META = "index.npz", "index.json"  # the matrices of the last sync (pipeline.Engine._kept_index)
 PENDING = "pending.json"  # sections being written, until the cache that records them is saved
 _NO_TOKENS = np.zeros(0, np.int32)
 DEFAULT_TOP_K = 5
@@ -106,6 +109,7 @@ class Engine:
         self._must_train = False
         self.refitted = False
         self._prev_index: Any = None
+        self.keep_index = True  # save the index's matrices for the next run (a daemon keeps them in memory)
         self._log = RecordLog(self.store.folder)
         self._saved: dict[str, NoteRecord] = {}  # the records as the log on disk holds them
         self._dirty: set[str] = set()  # records changed in place since the last save
@@ -196,14 +200,25 @@ class Engine:
             return False
         return all(self.records[f.rel].same_file(f) for f in files) and not s.get("problems")
 
-    def refresh(self, allow_train: bool = True, reload: bool = True, only: set[str] | None = None) -> list[NoteFile]:
+    def _unchanged_at_a_glance(self, files: list[NoteFile]) -> bool:
+        """:meth:`unchanged_since_sync` from the state file alone (a digest of every
+        note's path, size and mtime), without loading the notes' records."""
+        s = self._state
+        if not s.get("synced") or s.get("settings") != self._settings() or s.get("problems") or s.get("retry"):
+            return False
+        return s.get("decisions_stamp") == self._decisions_stamp() and s.get("files") == _digest(files)
+
+    def refresh(
+        self, allow_train: bool = True, reload: bool = True, only: set[str] | None = None, quick: bool = False
+    ) -> list[NoteFile]:
         """Bring the index up to date with the vault; returns the vault's notes.
 
         With ``allow_train=False`` an existing model is used as it is, and without one
         no note gets a vector. ``reload=False`` (the daemon, between batches) starts from
         the records in memory instead of the cache on disk; ``only`` (with it) names the
         only paths that may have changed since the last run, so the rest of the vault is
-        not even looked at."""
+        not even looked at. With ``quick`` (a one-shot ``sync``), a vault unchanged since
+        the last sync is recognised before any record is loaded (and none is)."""
         stage = self.progress.stage("scanning", 1)
         if only is not None and not reload and self._files is not None:
             files, problems = rescan(self.root, self.config, self._files, only)
@@ -215,6 +230,12 @@ class Engine:
         stage.done()
         self._files = files
         self.report.problems += problems
+        if quick and reload:
+            self._state = self.store.read_json("state.json") or {}
+            if not problems and self._unchanged_at_a_glance(files):
+                self.report.unchanged_run = True
+                self.report.notes = len(files)
+                return files
         if reload or not self._state:
             self._load_state()
         else:
@@ -357,6 +378,8 @@ class Engine:
 
             if self.model is None:
                 self.model = self._stored_model()
+            if self._prev_index is None and self._reusable():
+                self._prev_index = self._kept_index()
             if self._prev_index is not None and self._reusable():
                 self._index = self._prev_index.updated(self.records)
             if self._index is None:
@@ -387,6 +410,42 @@ class Engine:
             return False
         changed = len(self._text_changed()) + len(set(self.previous) - set(self.records))
         return changed <= max(20, 0.05 * len(self.records))
+
+    def _kept_index(self) -> Any:
+        """The index matrices the last complete sync saved, for the notes as it saw
+        them (its records), if they belong to that sync; else None."""
+        from notelink import index as index_module
+
+        meta = self.store.read_json(INDEX_META)
+        if (
+            not meta
+            or meta.get("stamp") != self._state.get("index_stamp")
+            or meta.get("order") != sorted(self.previous)
+        ):
+            return None
+        arrays = self.store.read_arrays(INDEX_ARRAYS)
+        text = self._kept_text()
+        if arrays is None or text is None:
+            return None
+        made = index_module.VaultIndex(self.previous, self.model, self.seed, self.options.dims, text)
+        try:
+            return index_module.restore(made, arrays)
+        except (KeyError, ValueError):
+            return None
+
+    def _save_index(self) -> str | None:
+        """Keep the index's matrices for the next run (see :meth:`_kept_index`)."""
+        from notelink import index as index_module
+
+        if self._index is None or not len(self._index):
+            return None
+        arrays = index_module.dump(self._index)
+        if arrays is None:
+            return None
+        stamp = secrets.token_hex(8)
+        self.store.write_arrays(INDEX_ARRAYS, **arrays)
+        self.store.write_json(INDEX_META, {"stamp": stamp, "order": self._index.order})
+        return stamp
 
     def _text_changed(self) -> set[str]:
         """Notes read this run whose text outside the section is new or changed."""
@@ -659,6 +718,7 @@ class Engine:
         if self._index is not None and len(self._index) and "idf" in self._index.__dict__ and not self._index.frozen:
             self._index.text_model().save(self.store)
         meta = self._state_to_save(synced)
+        meta["index_stamp"] = self._save_index() if synced and self.keep_index else None
         # Records first, then the state that vouches for them: only the records that
         # changed since the last save are written (see notelink.recordlog).
         saved, dirty = self._saved, self._dirty
@@ -670,6 +730,10 @@ class Engine:
         if self._pending:
             self.store.remove(PENDING)  # the records now say what was written
             self._pending = {}
+
+    def _files_now(self) -> list[NoteFile]:
+        """The notes as the records say they are on disk now (after this run's writes)."""
+        return [NoteFile(rel, self.root / rel, rec.size, rec.mtime_ns) for rel, rec in self.records.items()]
 
     def _state_to_save(self, synced: bool) -> dict[str, Any]:
         return {
@@ -684,7 +748,16 @@ class Engine:
             "trained_notes": self._state.get("trained_notes", 0),
             "drift": self._state.get("drift", 0),
             "synced_at": time.time(),
+            "files": _digest(self._files_now()),
         }
+
+
+def _digest(files: list[NoteFile]) -> str:
+    """One hash of every note's path, size and mtime: equal digests, unchanged vault."""
+    h = hashlib.sha256()
+    for f in sorted(files, key=lambda f: f.rel):
+        h.update(f"{f.rel}\0{f.size}\0{f.mtime_ns}\n".encode("utf-8", "surrogateescape"))
+    return h.hexdigest()
 
 
 def _json(rec: NoteRecord) -> str:
@@ -705,9 +778,10 @@ def _render(text: str, body: list[str] | None, heading: str, lines: list[str]) -
     return section.replace_body(text, merged)
 
 
-def sync(engine: Engine, dry_run: bool = False) -> tuple[Report, list[Change]]:
-    """One full pass; with ``dry_run`` nothing is written (not even the cache)."""
-    engine.refresh()
+def sync(engine: Engine, dry_run: bool = False, quick: bool = False) -> tuple[Report, list[Change]]:
+    """One full pass; with ``dry_run`` nothing is written (not even the cache). ``quick``:
+    see :meth:`Engine.refresh` (the records are not loaded when nothing changed)."""
+    engine.refresh(quick=quick)
     if engine.report.unchanged_run:
         return engine.report, []
     changes = engine.plan()

@@ -340,3 +340,31 @@ def test_a_run_interrupted_after_writing_leaves_no_false_rejections(vault: Path,
     assert not (vault / DECISIONS_PATH).exists()
     assert sync(twin, "--cache-dir", str(twin) + "-cache")[0] == 0
     assert snapshot(vault) == snapshot(twin)
+
+
+def test_a_small_edit_reuses_the_kept_index_and_ends_as_a_rebuild_would(
+    vault: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The index matrices of a sync are kept in the cache; the next sync with a few
+    edits loads them and recomputes only the edited notes' rows. It must write exactly
+    what the same sync writes when it has to build the index from scratch."""
+    from notelink.index import VaultIndex
+    from notelink.pipeline import INDEX_ARRAYS, Engine, sync as run_sync
+
+    twin = tmp_path / "twin"
+    shutil.copytree(vault, twin)
+    for root in (vault, twin):
+        assert sync(root, "--cache-dir", str(root) + "-cache")[0] == 0
+        note = root / "sky/Binoculars.md"
+        note.write_text(note.read_text(encoding="utf-8") + "\nComets, telescopes and the Moon.\n", encoding="utf-8")
+    for kept in Path(str(twin) + "-cache").rglob(INDEX_ARRAYS):
+        kept.unlink()  # the twin must build its index anew
+    assert sync(twin, "--cache-dir", str(twin) + "-cache")[0] == 0
+
+    def no_rebuild(self: VaultIndex, progress: object = None) -> None:
+        raise AssertionError("the kept index should have been used")
+
+    monkeypatch.setattr(VaultIndex, "warm", no_rebuild)
+    report, _ = run_sync(Engine(vault, cache_dir=str(vault) + "-cache"))
+    assert report.changed and not report.problems
+    assert snapshot(vault) == snapshot(twin)
