@@ -40,9 +40,9 @@ class Terms(Mapping[str, int]):
     __slots__ = ("_counts", "_words")
 
     def __init__(self, counts: Mapping[str, int]) -> None:
-        words = sorted(counts)
-        self._words = tuple(sys.intern(w) for w in words)
-        self._counts = array("I", [counts[w] for w in words])
+        words = sorted(counts)  # a dict from the cache is in order already: a quick pass
+        self._words = tuple(map(sys.intern, words))
+        self._counts = array("I", map(counts.__getitem__, words))
 
     def __getitem__(self, word: str) -> int:
         i = bisect_left(self._words, word)
