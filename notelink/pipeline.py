@@ -180,7 +180,7 @@ class Engine:
     def _load_state(self) -> None:
         self._state = self.store.read_json("state.json") or {}
         try:
-            records = {rel: NoteRecord.from_json(r) for rel, r in self._log.load().items()}
+            records = self._log.load(NoteRecord.from_json)
         except TypeError:
             records = {}  # a cache from another version: rebuilt
         self.records = records

@@ -44,24 +44,26 @@ class RecordLog:
         self.journal_bytes = 0
         self._stamps: tuple[Any, Any] = (None, None)  # the files as this log last saw them
 
-    def load(self) -> dict[str, dict[str, Any]]:
-        """Every record by path: the base with the journal applied."""
-        records: dict[str, dict[str, Any]] = {}
+    def load(self, convert: Callable[[dict[str, Any]], Any] = lambda rec: rec) -> dict[str, Any]:
+        """Every record by path: the base with the journal applied. Each is passed through
+        ``convert`` as soon as its line is read (so a large vault's records are never
+        all held as parsed JSON at once)."""
+        records: dict[str, Any] = {}
         self.generation, self.base_bytes, self.journal_bytes = None, 0, 0
-        base = self._lines(self.folder / BASE)
+        base = self._lines(self.folder / BASE, convert)
         if base is None:
             return records
         self.generation, lines, _ = base
-        for rec in lines:
-            records[rec["rel"]] = rec
+        for rel, rec in lines:
+            records[rel] = rec
         self.base_bytes = _size(self.folder / BASE)
-        journal = self._lines(self.folder / JOURNAL)
+        journal = self._lines(self.folder / JOURNAL, convert)
         if journal is not None and journal[0] == self.generation:
-            for rec in journal[1]:
-                if "gone" in rec:
-                    records.pop(rec["gone"], None)
+            for rel, rec in journal[1]:
+                if rec is None:
+                    records.pop(rel, None)
                 else:
-                    records[rec["rel"]] = rec
+                    records[rel] = rec
             self.journal_bytes = _size(self.folder / JOURNAL)
             # A torn last line would swallow what is appended after it: compact instead.
             self._stamps = self._stat() if journal[2] else (None, None)
@@ -105,8 +107,9 @@ class RecordLog:
         self.journal_bytes += len(payload)
 
     @staticmethod
-    def _lines(path: Path) -> tuple[str, list[dict[str, Any]], bool] | None:
-        """The header's generation, the records, and whether every line was whole."""
+    def _lines(path: Path, convert: Callable[[dict[str, Any]], Any]) -> tuple[str, list[tuple[str, Any]], bool] | None:
+        """The header's generation, the records as (path, converted record, or None for
+        a path gone), and whether every line was whole."""
         try:
             with open(path, encoding="utf-8") as f:
                 head = json.loads(f.readline())
@@ -118,8 +121,10 @@ class RecordLog:
                         rec = json.loads(line)
                     except ValueError:
                         return str(head.get("generation")), out, False  # torn: what came before holds
-                    if isinstance(rec, dict) and isinstance(rec.get("rel", rec.get("gone")), str):
-                        out.append(rec)
+                    if isinstance(rec, dict) and isinstance(rec.get("gone"), str):
+                        out.append((rec["gone"], None))
+                    elif isinstance(rec, dict) and isinstance(rec.get("rel"), str):
+                        out.append((rec["rel"], convert(rec)))
                 return str(head.get("generation")), out, True
         except (OSError, ValueError):
             return None
