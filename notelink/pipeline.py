@@ -16,7 +16,7 @@ import json
 import os
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -722,7 +722,7 @@ class Engine:
         # Records first, then the state that vouches for them: only the records that
         # changed since the last save are written (see notelink.recordlog).
         saved, dirty = self._saved, self._dirty
-        changed = {rel: _json(rec) for rel, rec in self.records.items() if saved.get(rel) is not rec or rel in dirty}
+        changed = _Lines({rel: rec for rel, rec in self.records.items() if saved.get(rel) is not rec or rel in dirty})
         self._log.save(changed, set(saved) - set(self.records), lambda: (_json(self.records[r]) for r in order))
         self._saved, self._dirty = dict(self.records), set()
         self.store.write_json("state.json", meta)
@@ -758,6 +758,23 @@ def _digest(files: list[NoteFile]) -> str:
     for f in sorted(files, key=lambda f: f.rel):
         h.update(f"{f.rel}\0{f.size}\0{f.mtime_ns}\n".encode("utf-8", "surrogateescape"))
     return h.hexdigest()
+
+
+class _Lines(Mapping[str, str]):
+    """Records by path, each made into its JSON line only when asked for: a cold run
+    of a large vault never holds every record's line at once."""
+
+    def __init__(self, records: dict[str, NoteRecord]) -> None:
+        self.records = records
+
+    def __getitem__(self, rel: str) -> str:
+        return _json(self.records[rel])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.records)
+
+    def __len__(self) -> int:
+        return len(self.records)
 
 
 def _json(rec: NoteRecord) -> str:

@@ -21,12 +21,13 @@ against its file's size and mtime before it is trusted.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from notelink.writer import write_file
 
@@ -77,23 +78,42 @@ class RecordLog:
         gone = sorted(gone)
         if not changed and not gone and self.generation is not None:
             return
-        lines = [changed[rel] for rel in sorted(changed)] + [json.dumps({"gone": rel}) for rel in gone]
-        payload = "".join(line + "\n" for line in lines).encode("utf-8")
-        big = self.journal_bytes + len(payload) > max(MIN_COMPACT_BYTES, self.base_bytes / 4)
-        if self.generation is None or big or self._stat() != self._stamps:
-            # No base yet, a long journal, or files another process wrote since: what
-            # this process holds in memory is written out whole.
+        payload = None
+        if self.generation is not None and self._stat() == self._stamps:
+            room = max(MIN_COMPACT_BYTES, self.base_bytes / 4) - self.journal_bytes
+            payload = self._journal_lines(changed, gone, room)
+        if payload is None:
+            # No base yet, files another process wrote since, or a journal that would
+            # grow too long: what this process holds in memory is written out whole.
             self._compact(everything())
         else:
             self._append(payload)
         self._stamps = self._stat()
 
+    @staticmethod
+    def _journal_lines(changed: Mapping[str, str], gone: list[str], room: float) -> bytes | None:
+        """The journal lines for ``changed`` and ``gone``, or None once they pass ``room``
+        bytes (then a new base is due, and they are never all built)."""
+        parts, size = [], 0
+        for line in itertools.chain((changed[rel] for rel in sorted(changed)), (json.dumps({"gone": r}) for r in gone)):
+            data = (line + "\n").encode("utf-8")
+            size += len(data)
+            if size > room:
+                return None
+            parts.append(data)
+        return b"".join(parts)
+
     def _compact(self, lines: Iterable[str]) -> None:
         generation = secrets.token_hex(8)
-        data = (_header(generation) + "".join(line + "\n" for line in lines)).encode("utf-8")
-        write_file(self.folder / BASE, data)
+
+        def write(f: BinaryIO) -> None:  # line by line: a large vault's base is never built in memory
+            f.write(_header(generation).encode("utf-8"))
+            for line in lines:
+                f.write((line + "\n").encode("utf-8"))
+
+        write_file(self.folder / BASE, write)
         write_file(self.folder / JOURNAL, _header(generation).encode("utf-8"))
-        self.generation, self.base_bytes = generation, len(data)
+        self.generation, self.base_bytes = generation, _size(self.folder / BASE)
         self.journal_bytes = _size(self.folder / JOURNAL)
 
     def _stat(self) -> tuple[Any, Any]:

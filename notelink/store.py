@@ -9,7 +9,6 @@ only costs a retrain.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 import re
@@ -72,15 +71,11 @@ class Store:
             return None
 
     def write_array(self, name: str, array: np.ndarray) -> None:
-        buf = io.BytesIO()
-        np.save(buf, np.ascontiguousarray(array), allow_pickle=False)
-        write_file(self.folder / name, buf.getvalue())
+        write_file(self.folder / name, lambda f: np.save(f, np.ascontiguousarray(array), allow_pickle=False))
 
     def write_arrays(self, name: str, **arrays: np.ndarray) -> None:
-        """Several arrays in one ``.npz`` file, written atomically."""
-        buf = io.BytesIO()
-        np.savez(buf, **arrays)
-        write_file(self.folder / name, buf.getvalue())
+        """Several arrays in one ``.npz`` file, written atomically (straight to the file)."""
+        write_file(self.folder / name, lambda f: np.savez(f, **arrays))
 
     def read_arrays(self, name: str) -> dict[str, np.ndarray] | None:
         try:

@@ -19,8 +19,9 @@ import hashlib
 import os
 import stat
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 TMP_SUFFIX = ".notelink-tmp"
 
@@ -142,13 +143,18 @@ def _fsync_dir(folder: Path) -> None:
             os.close(fd)
 
 
-def write_file(path: Path, data: bytes) -> None:
-    """Atomically create or replace a file notelink owns (cache files, the decisions file)."""
+def write_file(path: Path, data: bytes | Callable[[BinaryIO], object]) -> None:
+    """Atomically create or replace a file notelink owns (cache files, the decisions file).
+    ``data`` is the bytes, or a function that writes them to the open temp file (so a
+    large cache file is never built in memory first)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = temp_path(path)
     try:
         with open(tmp, "wb") as f:
-            f.write(data)
+            if callable(data):
+                data(f)
+            else:
+                f.write(data)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
