@@ -349,7 +349,8 @@ def test_a_small_edit_reuses_the_kept_index_and_ends_as_a_rebuild_would(
     edits loads them and recomputes only the edited notes' rows. It must write exactly
     what the same sync writes when it has to build the index from scratch."""
     from notelink.index import VaultIndex
-    from notelink.pipeline import INDEX_ARRAYS, Engine, sync as run_sync
+    from notelink.pipeline import INDEX_ARRAYS, Engine
+    from notelink.pipeline import sync as run_sync
 
     twin = tmp_path / "twin"
     shutil.copytree(vault, twin)
