@@ -1,4 +1,4 @@
-"""Rank related notes by cosine similarity, and say why two notes are related.
+"""Rank related notes by cosine similarity.
 
 Vectors are unit length, so cosine similarity is a dot product. Rows are scored in
 blocks, so memory stays at ``block × N`` scores, never N × N.
@@ -11,8 +11,7 @@ blocks, so memory stays at ``block × N`` scores, never N × N.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 
 import numpy as np
 
@@ -68,16 +67,3 @@ def best_of(s: np.ndarray, k: int, exclude: set[int], min_score: float) -> list[
     cand = np.argpartition(-s, want - 1)[:want] if want < n else np.arange(n)
     order = sorted(cand.tolist(), key=lambda j: (-float(s[j]), j))
     return [(j, float(s[j])) for j in order if s[j] >= min_score and s[j] > -np.inf][:k]
-
-
-def shared_terms(a: Mapping[str, int], b: Mapping[str, int], idf_of: Mapping[str, float], n: int = 3) -> list[str]:
-    """The ``n`` words that most tie two notes together (tf-idf weight in both).
-
-    >>> shared_terms({"vector": 3, "the": 9, "cosine": 1}, {"vector": 1, "the": 5, "cosine": 2},
-    ...              {"vector": 2.0, "the": 1.0, "cosine": 3.0})
-    ['cosine', 'vector', 'the']
-    """
-    common = a.keys() & b.keys()
-    scored = [(idf_of.get(w, 1.0) ** 2 * (1 + math.log(a[w])) * (1 + math.log(b[w])), w) for w in common]
-    scored.sort(key=lambda x: (-x[0], x[1]))
-    return [w for _, w in scored[:n]]

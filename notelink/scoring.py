@@ -72,7 +72,7 @@ class Scorer:
 
     def shared_words_many(self, pairs: list[tuple[int, int]], n: int = 3) -> list[list[str]]:
         """For each pair, the ``n`` words that most tie the two notes' prose together
-        (:func:`notelink.rank.shared_terms`: idf² × sublinear tf in both), never a word
+        (idf² × (1 + ln tf) in one × (1 + ln tf) in the other), never a word
         in more than ``index.COMMON_WORD_SHARE`` of the notes."""
         if not pairs:
             return []
