@@ -34,10 +34,8 @@ def vector_counts(rec: NoteRecord, minus: dict[str, int] | None = None) -> Count
     """The words a note's vectors are made of: its prose, plus its title and aliases.
 
     ``minus`` takes words out (a link's own text, when that link is a training example)."""
-    terms = rec.terms
-    c = Counter(
-        terms.to_dict() if isinstance(terms, Terms) else terms
-    )  # a dict copy is C speed; Terms' lookups are not
+    terms = rec.terms  # copied as a dict first: C speed, where Terms' lookups are not
+    c = Counter(terms.to_dict() if isinstance(terms, Terms) else terms)
     c.update(rec.title_terms)
     if minus:
         c.subtract(minus)
@@ -114,11 +112,15 @@ class VaultIndex:
         return sorted(self.vocab, key=self.vocab.__getitem__)
 
     @cached_property
+    def doc_freq(self) -> np.ndarray:
+        """How many notes hold each word."""
+        return np.bincount(self.tfidf.indices, minlength=self.tfidf.shape[1])
+
+    @cached_property
     def reason_columns(self) -> np.ndarray:
         """Each word's idf, zero for words in more than ``COMMON_WORD_SHARE`` of the notes
         (never given as a reason)."""
-        df = np.bincount(self.tfidf.indices, minlength=len(self.vocab))
-        keep = df <= COMMON_WORD_SHARE * len(self) if len(self) >= 10 else np.ones(len(self.vocab), bool)
+        keep = self.doc_freq <= COMMON_WORD_SHARE * len(self) if len(self) >= 10 else np.ones(len(self.vocab), bool)
         return self.idf.astype(np.float64) * keep
 
     def shared_word_weights_of(self, records: list[NoteRecord]) -> sparse.csr_matrix:
@@ -233,8 +235,7 @@ class VaultIndex:
         """Diagonal 0/1 matrix keeping the words in at most ``nearest.RARE_DF`` notes."""
         from notelink.nearest import RARE_DF
 
-        df = np.bincount(self.tfidf.indices, minlength=self.tfidf.shape[1])
-        return sparse.diags((df <= RARE_DF).astype(np.float32))
+        return sparse.diags((self.doc_freq <= RARE_DF).astype(np.float32))
 
     @cached_property
     def tfidf_rare_t(self) -> sparse.csr_matrix:
