@@ -29,8 +29,9 @@ class NoteProblem(Exception):
 class Terms(Mapping[str, int]):
     """A note's word counts, compact: sorted interned words and an array of counts.
 
-    A 50,000-note vault holds ten million (note, word) counts; as dicts of fresh
-    strings they took ~20 KB a note (1 GB), as this ~2.5 KB (measured for issue 6).
+    A 50,000-note vault holds ten million (note, word) counts; held as dicts of fresh
+    strings, reading such a vault took about 1.3 GB, with this about 0.55 GB
+    (``benchmarks/rss_trace.sh``, docs/performance.md).
 
     >>> t = Terms({"moon": 2, "comet": 1})
     >>> t["moon"], "sun" in t, list(t.items()), t == {"comet": 1, "moon": 2}
