@@ -1,6 +1,6 @@
 """Latency of `notelink watch`: from a note's save to its section written back.
 
-    python benchmarks/watch_latency.py [--notes 1000 10000] [--edits 50] [--idle 60]
+    python benchmarks/watch_latency.py [--notes 1000 10000] [--edits 50] [--idle 60] [--log DIR]
 
 For each vault size: generate a vault (benchmarks/make_vault.py), start
 `notelink watch` on it, then save 50 edits one at a time (each appends a sentence to a
@@ -42,7 +42,7 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-def measure(n: int, edits: int, idle: float) -> dict[str, float]:
+def measure(n: int, edits: int, idle: float, log: Path | None = None) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="notelink-watch-bench-") as tmp:
         vault, cache = Path(tmp) / "vault", Path(tmp) / "cache"
         paths = make_vault(n, vault, seed=1)
@@ -58,11 +58,17 @@ def measure(n: int, edits: int, idle: float) -> dict[str, float]:
         ready = threading.Event()
 
         def read() -> None:
+            out = open(log, "w", encoding="utf-8") if log else None
             for line in proc.stderr:
+                if out:
+                    out.write(f"{time.perf_counter() - start:10.2f} {line}")
+                    out.flush()
                 if "watching" in line:
                     ready.set()
                 if "batch:" in line:
                     batches.append(time.perf_counter())
+            if out:
+                out.close()
 
         reader = threading.Thread(target=read, daemon=True)
         reader.start()
@@ -98,10 +104,15 @@ def main() -> None:
     parser.add_argument("--notes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--edits", type=int, default=50)
     parser.add_argument("--idle", type=float, default=60)
+    parser.add_argument("--log", type=Path, help="folder for each daemon's log (watch-N.log)")
     args = parser.parse_args()
     rows = []
     for n in args.notes:
-        r = measure(n, args.edits, args.idle)
+        log = None
+        if args.log:
+            args.log.mkdir(parents=True, exist_ok=True)
+            log = args.log / f"watch-{n}.log"
+        r = measure(n, args.edits, args.idle, log)
         print(r, flush=True)
         rows.append(
             f"| {r['notes']:,} | {r['cold_sync_s']:.1f} s | {r['p50']:.2f} s | {r['p95']:.2f} s "

@@ -16,7 +16,7 @@ import json
 import os
 import secrets
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -206,7 +206,8 @@ class Engine:
         s = self._state
         if not s.get("synced") or s.get("settings") != self._settings() or s.get("problems") or s.get("retry"):
             return False
-        return s.get("decisions_stamp") == self._decisions_stamp() and s.get("files") == _digest(files)
+        stamps = ((f.rel, f.size, f.mtime_ns) for f in files)
+        return s.get("decisions_stamp") == self._decisions_stamp() and s.get("files") == _digest(stamps)
 
     def refresh(
         self, allow_train: bool = True, reload: bool = True, only: set[str] | None = None, quick: bool = False
@@ -731,10 +732,6 @@ class Engine:
             self.store.remove(PENDING)  # the records now say what was written
             self._pending = {}
 
-    def _files_now(self) -> list[NoteFile]:
-        """The notes as the records say they are on disk now (after this run's writes)."""
-        return [NoteFile(rel, self.root / rel, rec.size, rec.mtime_ns) for rel, rec in self.records.items()]
-
     def _state_to_save(self, synced: bool) -> dict[str, Any]:
         return {
             "settings": self._settings(),
@@ -748,15 +745,16 @@ class Engine:
             "trained_notes": self._state.get("trained_notes", 0),
             "drift": self._state.get("drift", 0),
             "synced_at": time.time(),
-            "files": _digest(self._files_now()),
+            # The notes as the records say they are on disk now (after this run's writes).
+            "files": _digest((rel, rec.size, rec.mtime_ns) for rel, rec in self.records.items()),
         }
 
 
-def _digest(files: list[NoteFile]) -> str:
-    """One hash of every note's path, size and mtime: equal digests, unchanged vault."""
+def _digest(stamps: Iterable[tuple[str, int, int]]) -> str:
+    """One hash of every note's (path, size, mtime): equal digests, unchanged vault."""
     h = hashlib.sha256()
-    for f in sorted(files, key=lambda f: f.rel):
-        h.update(f"{f.rel}\0{f.size}\0{f.mtime_ns}\n".encode("utf-8", "surrogateescape"))
+    for rel, size, mtime_ns in sorted(stamps):
+        h.update(f"{rel}\0{size}\0{mtime_ns}\n".encode("utf-8", "surrogateescape"))
     return h.hexdigest()
 
 
