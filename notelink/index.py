@@ -358,7 +358,7 @@ class VaultIndex:
         named, lengths = self.phrases
         rows, cols, vals = [], [], []
         for r, i in enumerate(which):
-            words = self.records[i].plain.split()
+            words = self.records[i].plain_text().split()
             found: set[tuple[str, ...]] = set()
             for k, w in enumerate(words):
                 for n in lengths.get(w, ()):

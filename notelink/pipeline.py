@@ -16,6 +16,7 @@ import json
 import os
 import secrets
 import time
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -87,10 +88,15 @@ class Read:
 class Change:
     rel: str
     old: str  # SHA-256 of the bytes the new ones replace (not the bytes: a cold run holds every note's)
-    new: bytes
+    packed: bytes  # the new bytes, zlib-compressed: a cold run holds every note's until they are written
+    new_hash: str  # their SHA-256
     record: NoteRecord
     offered: list[str]  # the unticked lines the new bytes hold
     offered_targets: list[str]
+
+    @property
+    def new(self) -> bytes:
+        return zlib.decompress(self.packed)
 
 
 class Engine:
@@ -640,7 +646,7 @@ class Engine:
                 self.report.retry.add(rel)
             else:
                 # What notelink offered changes only once the write succeeds.
-                changes.append(Change(rel, sha(data), new, rec, lines, targets))
+                changes.append(Change(rel, sha(data), zlib.compress(new, 1), sha(new), rec, lines, targets))
         stage.done()
         return changes
 
@@ -662,21 +668,21 @@ class Engine:
     def apply(self, changes: list[Change]) -> None:
         if changes:
             # Said before the first write, so a run stopped after it is understood (_own_write).
-            self._pending.update({ch.rel: [sha(ch.new), ch.offered, ch.offered_targets] for ch in changes})
+            self._pending.update({ch.rel: [ch.new_hash, ch.offered, ch.offered_targets] for ch in changes})
             self.store.write_json(PENDING, {"writes": self._pending})
         stage = self.progress.stage("writing sections", len(changes))
         for n, ch in enumerate(changes):
             stage.update(n)
-            path = self.root / ch.rel
+            path, new = self.root / ch.rel, ch.new
             try:
-                st = replace_note(path, ch.old, ch.new)
+                st = replace_note(path, ch.old, new)
             except (Conflict, WriteError) as e:
                 self.report.problems.append(f"{ch.rel}: {e}")
                 self.report.retry.add(ch.rel)
                 continue
-            ch.record.size, ch.record.mtime_ns, ch.record.file_hash = st.st_size, st.st_mtime_ns, sha(ch.new)
+            ch.record.size, ch.record.mtime_ns, ch.record.file_hash = st.st_size, st.st_mtime_ns, ch.new_hash
             ch.record.offered, ch.record.offered_targets = ch.offered, ch.offered_targets
-            text = ch.new.decode("utf-8")
+            text = new.decode("utf-8")
             _, body, _ = section.split(text)
             items = [section.parse_item(line) for line in (body or [])]
             ch.record.items = [[i.target, i.checked] for i in items if i is not None]

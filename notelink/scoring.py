@@ -218,7 +218,7 @@ class HybridScorer(Scorer):
 
         idx = self.index
         rec = idx.records[b]
-        text = f" {idx.records[a].plain} "
+        text = f" {idx.records[a].plain_text()} "
         for name in sorted([rec.title, *rec.aliases], key=len, reverse=True):
             words = name_tokens(name)
             if words and f" {' '.join(words)} " in text:
