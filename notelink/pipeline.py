@@ -18,6 +18,7 @@ import secrets
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -600,55 +601,66 @@ class Engine:
         index, scorer = self.index(), self.scorer()
         threshold = self.min_score if self.min_score is not None else scorer.default_min_score
 
-        # Reasons for every new suggestion line, computed together (one feature pass).
-        fresh = [(rel, t) for rel in sorted(ranks) if self.records[rel].enabled for t, _ in ranks[rel]]
-        said = scorer.reasons_many([(index.pos[a], index.pos[b]) for a, b in fresh])
-        reasons = dict(zip(fresh, said, strict=True))
-        stage.update(len(ranks) / 2)  # the reasons: about half the work
-
-        def why(a: str, b: str) -> list[str]:
-            return reasons[(a, b)] if (a, b) in reasons else scorer.reasons(index.pos[a], index.pos[b])
-
         changes: list[Change] = []
-        for n, rel in enumerate(sorted(ranks)):
-            stage.update(len(ranks) / 2 + n / 2)
-            rec = self.records[rel]
-            ranked = ranks[rel]
-            rec.floor = ranked[-1][1] if len(ranked) >= self.top_k else threshold
-            picks = ranked if rec.enabled else []
-            kept = list(zip(rec.offered_targets, rec.offered, strict=False))
-            same = {t for t, _ in picks} == set(rec.offered_targets) and len(kept) == len(picks)
-            if same and all(resolver.link_text(t) in line for t, line in kept):
-                # Same notes as on disk: keep their lines, so a nudge in scores or word
-                # statistics never rewrites a note (fewer writes, fewer sync conflicts).
-                lines, picks = rec.offered, [(t, 0.0) for t in rec.offered_targets]
-            else:
-                lines = [_line(resolver.link_text(t), why(rel, t)) for t, _ in picks]
-            present = {resolver.resolve(t, rel) for t, _ in rec.items}
-            restore = [
-                _line(resolver.link_text(t), [], ticked=True)
-                for t in sorted(self.decisions.accepted(rel))
-                if t not in present and t in self.records
-            ]
-            if rel not in self.loaded and lines == rec.offered and not restore:
-                continue
-            current = self._reread(rel)
-            if current is None:
-                continue
-            data, text, body = current
-            new = _render(text, body, self.config.heading, restore + lines).encode("utf-8")
-            targets = [t for t, _ in picks]
-            if new == data:
-                rec.offered, rec.offered_targets = lines, targets
-            elif section.remove(new.decode("utf-8")) != section.remove(text):
-                # The equivalence check: outside the section, not one byte may differ.
-                self.report.problems.append(f"{rel}: internal error, refusing a write that would change the note")
-                self.report.retry.add(rel)
-            else:
-                # What notelink offered changes only once the write succeeds.
-                changes.append(Change(rel, sha(data), zlib.compress(new, 1), sha(new), rec, lines, targets))
+        rels = sorted(ranks)
+        for start in range(0, len(rels), COMPOSE_CHUNK):
+            # A chunk of notes at a time: the reasons of every new line in it computed
+            # together (one feature pass), and let go before the next chunk.
+            picked: dict[str, tuple[list[tuple[str, float]], list[str] | None]] = {}
+            for rel in rels[start : start + COMPOSE_CHUNK]:
+                rec = self.records[rel]
+                ranked = ranks[rel]
+                rec.floor = ranked[-1][1] if len(ranked) >= self.top_k else threshold
+                picks = ranked if rec.enabled else []
+                kept = list(zip(rec.offered_targets, rec.offered, strict=False))
+                same = {t for t, _ in picks} == set(rec.offered_targets) and len(kept) == len(picks)
+                if same and all(resolver.link_text(t) in line for t, line in kept):
+                    # Same notes as on disk: keep their lines, so a nudge in scores or word
+                    # statistics never rewrites a note (fewer writes, fewer sync conflicts).
+                    picked[rel] = ([(t, 0.0) for t in rec.offered_targets], rec.offered)
+                else:
+                    picked[rel] = (picks, None)
+            fresh = [(rel, t) for rel, (picks, lines) in picked.items() if lines is None for t, _ in picks]
+            said = scorer.reasons_many([(index.pos[a], index.pos[b]) for a, b in fresh])
+            reasons = dict(zip(fresh, said, strict=True))
+            for n, (rel, (picks, lines)) in enumerate(picked.items()):
+                stage.update(start + n)
+                if lines is None:
+                    lines = [_line(resolver.link_text(t), reasons[(rel, t)]) for t, _ in picks]
+                change = self._compose(rel, picks, lines, resolver)
+                if change is not None:
+                    changes.append(change)
         stage.done()
         return changes
+
+    def _compose(self, rel: str, picks: list[tuple[str, float]], lines: list[str], resolver: Resolver) -> Change | None:
+        """The note with its section made of ``lines`` (and the accepted suggestions its
+        section lost), as a change if its bytes differ."""
+        rec = self.records[rel]
+        present = {resolver.resolve(t, rel) for t, _ in rec.items}
+        restore = [
+            _line(resolver.link_text(t), [], ticked=True)
+            for t in sorted(self.decisions.accepted(rel))
+            if t not in present and t in self.records
+        ]
+        if rel not in self.loaded and lines == rec.offered and not restore:
+            return None
+        current = self._reread(rel)
+        if current is None:
+            return None
+        data, text, body = current
+        new = _render(text, body, self.config.heading, restore + lines).encode("utf-8")
+        targets = [t for t, _ in picks]
+        if new == data:
+            rec.offered, rec.offered_targets = lines, targets
+        elif section.remove(new.decode("utf-8")) != section.remove(text):
+            # The equivalence check: outside the section, not one byte may differ.
+            self.report.problems.append(f"{rel}: internal error, refusing a write that would change the note")
+            self.report.retry.add(rel)
+        else:
+            # What notelink offered changes only once the write succeeds.
+            return Change(rel, sha(data), zlib.compress(new, 1), sha(new), rec, lines, targets)
+        return None
 
     def _reread(self, rel: str) -> tuple[bytes, str, list[str] | None] | None:
         """The note's bytes, text and section body, read again to be written; None (and
@@ -671,23 +683,29 @@ class Engine:
             self._pending.update({ch.rel: [ch.new_hash, ch.offered, ch.offered_targets] for ch in changes})
             self.store.write_json(PENDING, {"writes": self._pending})
         stage = self.progress.stage("writing sections", len(changes))
-        for n, ch in enumerate(changes):
-            stage.update(n)
-            path, new = self.root / ch.rel, ch.new
+
+        def write(ch: Change) -> os.stat_result | Exception:
             try:
-                st = replace_note(path, ch.old, new)
+                return replace_note(self.root / ch.rel, ch.old, ch.new)
             except (Conflict, WriteError) as e:
-                self.report.problems.append(f"{ch.rel}: {e}")
-                self.report.retry.add(ch.rel)
-                continue
-            ch.record.size, ch.record.mtime_ns, ch.record.file_hash = st.st_size, st.st_mtime_ns, ch.new_hash
-            ch.record.offered, ch.record.offered_targets = ch.offered, ch.offered_targets
-            text = new.decode("utf-8")
-            _, body, _ = section.split(text)
-            items = [section.parse_item(line) for line in (body or [])]
-            ch.record.items = [[i.target, i.checked] for i in items if i is not None]
-            ch.record.has_section = body is not None
-            self.report.changed.append(ch.rel)
+                return e
+
+        # Each write waits on two fsyncs (the file, its folder): a few at a time keep the
+        # disk busy. The results are taken in order, so a run is the same whatever
+        # finishes first.
+        pool = ThreadPoolExecutor(WRITERS) if len(changes) > 1 else None
+        try:
+            results = pool.map(write, changes) if pool else map(write, changes)
+            for n, (ch, result) in enumerate(zip(changes, results, strict=True)):
+                stage.update(n)
+                if isinstance(result, Exception):
+                    self.report.problems.append(f"{ch.rel}: {result}")
+                    self.report.retry.add(ch.rel)
+                    continue
+                self._written(ch, result)
+        finally:
+            if pool is not None:  # on Ctrl-C: no new write starts; those under way finish (each is atomic)
+                pool.shutdown(wait=False, cancel_futures=True)
         stage.done()
         if self._files is not None and self.report.changed:
             # What the files look like now, so the next run does not read them again.
@@ -696,6 +714,16 @@ class Engine:
                 NoteFile(f.rel, f.path, self.records[f.rel].size, self.records[f.rel].mtime_ns) if f.rel in done else f
                 for f in self._files
             ]
+
+    def _written(self, ch: Change, st: os.stat_result) -> None:
+        """Bring the note's record up to what was just written."""
+        ch.record.size, ch.record.mtime_ns, ch.record.file_hash = st.st_size, st.st_mtime_ns, ch.new_hash
+        ch.record.offered, ch.record.offered_targets = ch.offered, ch.offered_targets
+        _, body, _ = section.split(ch.new.decode("utf-8"))
+        items = [section.parse_item(line) for line in (body or [])]
+        ch.record.items = [[i.target, i.checked] for i in items if i is not None]
+        ch.record.has_section = body is not None
+        self.report.changed.append(ch.rel)
 
     def next_run(self) -> None:
         """Ready the engine for another run on the same vault (the daemon's next batch):
@@ -754,6 +782,10 @@ class Engine:
             # The notes as the records say they are on disk now (after this run's writes).
             "files": _digest((rel, rec.size, rec.mtime_ns) for rel, rec in self.records.items()),
         }
+
+
+WRITERS = 4  # notes written at once
+COMPOSE_CHUNK = 2048  # notes whose sections are composed together
 
 
 def _digest(stamps: Iterable[tuple[str, int, int]]) -> str:
