@@ -450,10 +450,10 @@ def watch(
     from notelink.vault import VaultError
 
     logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO,
-        format="%(asctime)s notelink: %(message)s",
-        datefmt="%H:%M:%S",
+        level=logging.WARNING if quiet else logging.INFO, format="%(asctime)s notelink: %(message)s", datefmt="%H:%M:%S"
     )
+    if verbose:  # notelink's own steps; not the libraries' (markdown-it logs every block rule it tries)
+        logging.getLogger("notelink").setLevel(logging.DEBUG)
     root = Path(vault)
     if not root.is_dir():
         raise VaultError(f"{root}: vault folder does not exist")

@@ -255,3 +255,28 @@ def test_a_new_folder_of_notes_is_picked_up(watching: Watcher, vault: Path) -> N
         (staged / f"Nebula {i}.md").write_text(f"# Nebula {i}\n\n{SKY}\n", encoding="utf-8")
     os.rename(staged, vault / "nebulae")  # a folder moved in: one event for five notes
     wait_for(lambda: all(has_section(vault / f"nebulae/Nebula {i}.md") for i in range(5)), what="five sections")
+
+
+def test_verbose_logs_notelinks_steps_not_the_parsers(vault: Path, cache_dir: Path) -> None:
+    env = {**os.environ, "NOTELINK_CACHE_DIR": str(cache_dir)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "notelink", "watch", str(vault), "--quiet-period", "0.1", "--hold", "0", "-v"],
+        stderr=subprocess.PIPE, text=True, env=env,
+    )  # fmt: skip
+    try:
+        lines: list[str] = []
+        reader = threading.Thread(target=lambda: lines.extend(proc.stderr), name="stderr-reader")
+        reader.start()
+        wait_for(lambda: any("watching" in line for line in lines), timeout=120, what="the daemon to start")
+        note = sorted(vault.rglob("*.md"))[0]
+        note.write_text(note.read_text(encoding="utf-8") + "\nA new line about telescopes.\n", encoding="utf-8")
+        wait_for(lambda: any("batch:" in line for line in lines), timeout=60, what="a batch")
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=60)
+        reader.join(10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert any(note.name in line and "modified" in line for line in lines)  # the event, at debug level
+    assert not [line for line in lines if "entering " in line]  # markdown-it's rule-by-rule debug log
