@@ -5,6 +5,7 @@ No sleeping and hoping: every test waits on a condition with a timeout.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -48,6 +49,28 @@ def links_in_sections(root: Path) -> str:
         body = section.split(p.read_text(encoding="utf-8"))[1]
         out += body or []
     return "\n".join(out)
+
+
+@contextlib.contextmanager
+def daemon_process(vault: Path, cache_dir: Path, *args: str) -> Iterator[tuple[subprocess.Popen[str], list[str]]]:
+    """``notelink watch`` as a process, started (its "watching" line seen); yields it and
+    its log lines so far; killed on the way out if still running."""
+    env = {**os.environ, "NOTELINK_CACHE_DIR": str(cache_dir)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "notelink", "watch", str(vault), "--quiet-period", "0.1", *args],
+        stderr=subprocess.PIPE, text=True, env=env,
+    )  # fmt: skip
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(proc.stderr or []), name="stderr-reader")
+    reader.start()
+    try:
+        wait_for(lambda: any("watching" in line for line in lines), timeout=120, what="the daemon to start")
+        yield proc, lines
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        reader.join(10)
 
 
 @pytest.fixture
@@ -152,18 +175,7 @@ def test_one_daemon_per_vault(watching: Watcher, vault: Path) -> None:
 
 
 def test_sigterm_during_a_batch_leaves_every_note_whole(vault: Path, cache_dir: Path) -> None:
-    env = {**os.environ, "NOTELINK_CACHE_DIR": str(cache_dir)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "notelink", "watch", str(vault), "--quiet-period", "0.1", "--hold", "0"],
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    try:
-        lines: list[str] = []
-        reader = threading.Thread(target=lambda: lines.extend(proc.stderr), name="stderr-reader")
-        reader.start()
-        wait_for(lambda: any("watching" in line for line in lines), timeout=120, what="the daemon to start")
+    with daemon_process(vault, cache_dir, "--hold", "0") as (proc, lines):
         user = {}
         for i, note in enumerate(sorted(vault.rglob("*.md"))[:20]):
             text = note.read_text(encoding="utf-8") + f"\nEdit {i} about telescopes and bread.\n"
@@ -172,34 +184,15 @@ def test_sigterm_during_a_batch_leaves_every_note_whole(vault: Path, cache_dir: 
         wait_for(lambda: any("batch" in line for line in lines) or len(lines) > 1, timeout=30, what="a batch")
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=60) == 0
-        reader.join(10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
     for note, text in user.items():
         assert section.remove(note.read_text(encoding="utf-8")) == text
     assert not list(vault.rglob("*.notelink-tmp"))
 
 
 def test_a_killed_daemon_leaves_no_stale_lock(vault: Path, cache_dir: Path) -> None:
-    env = {**os.environ, "NOTELINK_CACHE_DIR": str(cache_dir)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "notelink", "watch", str(vault), "--quiet-period", "0.1"],
-        stderr=subprocess.PIPE, text=True, env=env,
-    )  # fmt: skip
-    try:
-        lines: list[str] = []
-        reader = threading.Thread(target=lambda: lines.extend(proc.stderr), name="stderr-reader")
-        reader.start()
-        wait_for(lambda: any("watching" in line for line in lines), timeout=120, what="the daemon to start")
+    with daemon_process(vault, cache_dir) as (proc, _):
         proc.kill()  # SIGKILL: no clean-up at all
         proc.wait(timeout=30)
-        reader.join(10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
     result = CliRunner().invoke(main, ["sync", str(vault)])
     assert result.exit_code == 0, result.stderr
 
@@ -258,25 +251,11 @@ def test_a_new_folder_of_notes_is_picked_up(watching: Watcher, vault: Path) -> N
 
 
 def test_verbose_logs_notelinks_steps_not_the_parsers(vault: Path, cache_dir: Path) -> None:
-    env = {**os.environ, "NOTELINK_CACHE_DIR": str(cache_dir)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "notelink", "watch", str(vault), "--quiet-period", "0.1", "--hold", "0", "-v"],
-        stderr=subprocess.PIPE, text=True, env=env,
-    )  # fmt: skip
-    try:
-        lines: list[str] = []
-        reader = threading.Thread(target=lambda: lines.extend(proc.stderr), name="stderr-reader")
-        reader.start()
-        wait_for(lambda: any("watching" in line for line in lines), timeout=120, what="the daemon to start")
+    with daemon_process(vault, cache_dir, "--hold", "0", "-v") as (proc, lines):
         note = sorted(vault.rglob("*.md"))[0]
         note.write_text(note.read_text(encoding="utf-8") + "\nA new line about telescopes.\n", encoding="utf-8")
         wait_for(lambda: any("batch:" in line for line in lines), timeout=60, what="a batch")
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=60)
-        reader.join(10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
     assert any(note.name in line and "modified" in line for line in lines)  # the event, at debug level
     assert not [line for line in lines if "entering " in line]  # markdown-it's rule-by-rule debug log
