@@ -100,6 +100,9 @@ class NoteRecord:
             self.terms = Terms(self.terms)
         if isinstance(self.plain, str):
             self.plain = zlib.compress(self.plain.encode("utf-8"), 1)
+        # A note's name is in many sections: one string for it, not one per section.
+        self.items = [[sys.intern(t), ticked] for t, ticked in self.items]
+        self.offered_targets = [sys.intern(t) for t in self.offered_targets]
 
     def plain_text(self) -> str:
         return zlib.decompress(self.plain).decode("utf-8") if isinstance(self.plain, bytes) else self.plain

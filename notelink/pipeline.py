@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import secrets
+import sys
 import time
 import zlib
 from collections import deque
@@ -90,7 +91,7 @@ class Read:
 class Change:
     rel: str
     old: str  # SHA-256 of the bytes the new ones replace (not the bytes: a cold run holds every note's)
-    packed: bytes  # the new bytes, zlib-compressed: a cold run holds every note's until they are written
+    packed: bytes  # the new bytes, zlib-compressed (a cold run holds every note's); emptied once written
     new_hash: str  # their SHA-256
     record: NoteRecord
     offered: list[str]  # the unticked lines the new bytes hold
@@ -704,6 +705,7 @@ class Engine:
                     self.report.retry.add(ch.rel)
                     continue
                 self._written(ch, result)
+                ch.packed = b""  # written: a cold run would otherwise hold every note's bytes to its end
         finally:
             if pool is not None:  # on Ctrl-C: no new write starts; those under way finish (each is atomic)
                 pool.shutdown(wait=False, cancel_futures=True)
@@ -722,7 +724,7 @@ class Engine:
         ch.record.offered, ch.record.offered_targets = ch.offered, ch.offered_targets
         _, body, _ = section.split(ch.new.decode("utf-8"))
         items = [section.parse_item(line) for line in (body or [])]
-        ch.record.items = [[i.target, i.checked] for i in items if i is not None]
+        ch.record.items = [[sys.intern(i.target), i.checked] for i in items if i is not None]
         ch.record.has_section = body is not None
         self.report.changed.append(ch.rel)
 
