@@ -802,7 +802,7 @@ def _in_order(pool: ThreadPoolExecutor, fn: Callable[[Any], Any], items: list[An
         yield window.popleft().result()
 
 
-COMPOSE_CHUNK = 2048  # notes whose sections are composed together
+COMPOSE_CHUNK = 512  # notes whose sections are composed together (their reasons: one pass, ~5,000 pairs)
 
 
 def _digest(stamps: Iterable[tuple[str, int, int]]) -> str:
