@@ -6,6 +6,7 @@ and ``status`` all see a note the same way.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import sys
 import zlib
@@ -107,15 +108,34 @@ class NoteRecord:
     def plain_text(self) -> str:
         return zlib.decompress(self.plain).decode("utf-8") if isinstance(self.plain, bytes) else self.plain
 
-    def to_json(self) -> dict[str, Any]:
+    def _fields(self) -> dict[str, Any]:
         # Shallow: the dicts and lists are serialised as they are, never copied.
-        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "plain"}
         out["terms"] = self.terms.to_dict() if isinstance(self.terms, Terms) else dict(self.terms)
-        out["plain"] = self.plain_text()
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self._fields(), "plain": self.plain_text()}
+
+    def to_cache(self) -> dict[str, Any]:
+        """:meth:`to_json` as the cache keeps it: the mention text as it is held (compressed,
+        base64) under ``plain_z``, so loading a record does not compress it again."""
+        out = self._fields()
+        packed = self.plain if isinstance(self.plain, bytes) else zlib.compress(self.plain.encode("utf-8"), 1)
+        out["plain_z"] = base64.b64encode(packed).decode("ascii")
         return out
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> NoteRecord:
+        """A record from :meth:`to_json` or :meth:`to_cache`.
+
+        >>> rec = NoteRecord("a.md", 1, 2, "f", "b", "A", plain="comet orbit")
+        >>> NoteRecord.from_json(rec.to_cache()) == rec == NoteRecord.from_json(rec.to_json())
+        True
+        """
+        if "plain_z" in data:
+            data = {**data, "plain": base64.b64decode(data["plain_z"])}
+            del data["plain_z"]
         return cls(**data)
 
     def same_file(self, nf: NoteFile) -> bool:

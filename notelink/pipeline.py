@@ -831,7 +831,7 @@ class _Lines(Mapping[str, str]):
 
 
 def _json(rec: NoteRecord) -> str:
-    return json.dumps(rec.to_json(), ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(rec.to_cache(), ensure_ascii=False, separators=(",", ":"))
 
 
 def _line(link: str, reasons: list[str], ticked: bool = False) -> str:

@@ -33,7 +33,7 @@ from notelink.writer import write_file
 
 BASE = "notes.jsonl"
 JOURNAL = "notes-journal.jsonl"
-FORMAT = 3  # 3: NoteRecord.plain and link texts keep numbers (vocab.name_tokens)
+FORMAT = 4  # 3: NoteRecord.plain and link texts keep numbers (vocab.name_tokens); 4: plain compressed
 MIN_COMPACT_BYTES = 1 << 20  # below this the journal is never worth compacting
 
 
