@@ -106,7 +106,8 @@ class NoteRecord:
         self.offered_targets = [sys.intern(t) for t in self.offered_targets]
 
     def plain_text(self) -> str:
-        return zlib.decompress(self.plain).decode("utf-8") if isinstance(self.plain, bytes) else self.plain
+        assert isinstance(self.plain, bytes)  # compressed by __post_init__
+        return zlib.decompress(self.plain).decode("utf-8")
 
     def _fields(self) -> dict[str, Any]:
         # Shallow: the dicts and lists are serialised as they are, never copied.
@@ -120,10 +121,8 @@ class NoteRecord:
     def to_cache(self) -> dict[str, Any]:
         """:meth:`to_json` as the cache keeps it: the mention text as it is held (compressed,
         base64) under ``plain_z``, so loading a record does not compress it again."""
-        out = self._fields()
-        packed = self.plain if isinstance(self.plain, bytes) else zlib.compress(self.plain.encode("utf-8"), 1)
-        out["plain_z"] = base64.b64encode(packed).decode("ascii")
-        return out
+        assert isinstance(self.plain, bytes)  # compressed by __post_init__
+        return {**self._fields(), "plain_z": base64.b64encode(self.plain).decode("ascii")}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> NoteRecord:

@@ -686,9 +686,10 @@ class Engine:
             self.store.write_json(PENDING, {"writes": self._pending})
         stage = self.progress.stage("writing sections", len(changes))
 
-        def write(ch: Change) -> os.stat_result | Exception:
+        def write(ch: Change) -> tuple[os.stat_result, bytes] | Exception:
+            new = ch.new  # unpacked once, here: the record is updated from the same bytes
             try:
-                return replace_note(self.root / ch.rel, ch.old, ch.new)
+                return replace_note(self.root / ch.rel, ch.old, new), new
             except (Conflict, WriteError) as e:
                 return e
 
@@ -704,7 +705,7 @@ class Engine:
                     self.report.problems.append(f"{ch.rel}: {result}")
                     self.report.retry.add(ch.rel)
                     continue
-                self._written(ch, result)
+                self._written(ch, *result)
                 ch.packed = b""  # written: a cold run would otherwise hold every note's bytes to its end
         finally:
             if pool is not None:  # on Ctrl-C: no new write starts; those under way finish (each is atomic)
@@ -718,11 +719,11 @@ class Engine:
                 for f in self._files
             ]
 
-    def _written(self, ch: Change, st: os.stat_result) -> None:
-        """Bring the note's record up to what was just written."""
+    def _written(self, ch: Change, st: os.stat_result, new: bytes) -> None:
+        """Bring the note's record up to what was just written (``new``)."""
         ch.record.size, ch.record.mtime_ns, ch.record.file_hash = st.st_size, st.st_mtime_ns, ch.new_hash
         ch.record.offered, ch.record.offered_targets = ch.offered, ch.offered_targets
-        _, body, _ = section.split(ch.new.decode("utf-8"))
+        _, body, _ = section.split(new.decode("utf-8"))
         items = [section.parse_item(line) for line in (body or [])]
         ch.record.items = [[sys.intern(i.target), i.checked] for i in items if i is not None]
         ch.record.has_section = body is not None
