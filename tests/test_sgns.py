@@ -52,3 +52,21 @@ def test_progress_is_reported_per_epoch() -> None:
     seen: list[float] = []
     create("sgns", dim=4, seed=0, epochs=3).fit([vocab.encode(d) for d in docs], vocab, seen.append)
     assert seen == [1 / 3, 2 / 3, 1.0]
+
+
+def test_two_shards_give_the_same_vectors_on_one_thread_or_two(monkeypatch) -> None:
+    from notelink.embed import sgns
+
+    monkeypatch.setattr(sgns, "SHARD_MIN_TOKENS", 1000)  # this corpus has 4,800 tokens
+    monkeypatch.setattr(sgns, "ROUND_STEPS", 4)
+    docs = corpus(docs=120)
+    vocab = Vocabulary.build(docs, min_count=1)
+    ids = [vocab.encode(d) for d in docs]
+    seen: list[float] = []
+    one = sgns.SGNS(dim=16, seed=3, epochs=10, workers=1).fit(ids, vocab, seen.append)
+    two = sgns.SGNS(dim=16, seed=3, epochs=10, workers=2).fit(ids, vocab)
+    assert np.array_equal(one, two)
+    assert seen == sorted(seen) and seen[-1] == 1.0
+    vectors = normalize_rows(two)  # and the merged shards still learn the two topics
+    ia, ib = [vocab.index[w] for w in TOPIC_A], [vocab.index[w] for w in TOPIC_B]
+    assert (vectors[ia] @ vectors[ia].T).mean() > (vectors[ia] @ vectors[ib].T).mean() + 0.3

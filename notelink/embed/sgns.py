@@ -23,6 +23,8 @@ vault and a seed always give the same vectors.
 from __future__ import annotations
 
 import math
+import os
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -82,6 +84,7 @@ class SGNS(WordEmbedder):
         lr: float = 0.025,
         sample: float = 1e-3,
         threads: int = 1,
+        workers: int | None = None,
         matryoshka: tuple[int, ...] = (),
         **params: Any,
     ) -> None:
@@ -90,6 +93,8 @@ class SGNS(WordEmbedder):
         self.window, self.negative, self.epochs = window, negative, epochs
         self.shared_negatives = shared_negatives
         self.batch_size, self.lr, self.sample, self.threads = batch_size, lr, sample, threads
+        # Python threads running the two shards of a large corpus (the vectors do not depend on it)
+        self.workers = min(2, os.cpu_count() or 1) if workers is None else workers
 
     def fit(self, docs: list[np.ndarray], vocab: Vocabulary, progress: Progress | None = None) -> np.ndarray:
         import torch
@@ -105,7 +110,6 @@ class SGNS(WordEmbedder):
             torch.set_num_threads(old_threads)
 
     def _fit(self, torch: Any, docs: list[np.ndarray], vocab: Vocabulary, progress: Progress | None) -> np.ndarray:
-        rng = np.random.default_rng(self.seed)
         gen = torch.Generator().manual_seed(self.seed)
         n_words, dim = len(vocab), self.dim
         # int32 throughout (a 50,000-note vault has ~22 M tokens: 87 MB an array, not 175)
@@ -115,35 +119,73 @@ class SGNS(WordEmbedder):
 
         w_in = (torch.rand(n_words, dim, generator=gen) - 0.5) / dim
         w_out = torch.zeros(n_words, dim)
-        noise = torch.from_numpy(vocab.counts.astype(np.float64) ** 0.75).float()
         keep = vocab.keep_probability(self.sample)
-        bounds = _chunks(np.cumsum([len(d) for d in docs]), CHUNK_TOKENS)
         # At least ~64 steps an epoch: a small vault gets smaller batches, not fewer steps.
         pairs = float(np.bincount(ids, minlength=n_words) @ keep) * (self.window + 1)
-        batch = int(np.clip(pairs / 64, 256, self.batch_size))
-
-        nested = tuple(sorted({m for m in self.matryoshka if 0 < m < dim} | {dim}))
-        total = max(1, epochs * len(ids))
-        for epoch in range(epochs):
-            for lo, hi in bounds:
-                # Pairs for a chunk of whole notes at a time: memory stays flat at any size.
-                kept = rng.random(hi - lo) < keep[ids[lo:hi]]
-                centers, contexts = skipgram_pairs(ids[lo:hi][kept], doc[lo:hi][kept], self.window, rng)
-                order = torch.randperm(len(centers), generator=gen)
-                centers_t = torch.from_numpy(centers.astype(np.int64)).index_select(0, order)
-                contexts_t = torch.from_numpy(contexts.astype(np.int64)).index_select(0, order)
-                for b in range(0, len(order), batch):
-                    done = (epoch * len(ids) + lo + (hi - lo) * b / max(1, len(order))) / total
-                    lr = self.lr * max(1e-4, 1.0 - done)
-                    c, x = centers_t[b : b + batch], contexts_t[b : b + batch]
-                    negs = torch.multinomial(noise, self.shared_negatives, replacement=True, generator=gen)
-                    _sgd_step(torch, w_in, w_out, c, x, negs, self.negative / self.shared_negatives, lr, nested)
-                if progress is not None:
-                    progress((epoch * len(ids) + hi) / total)
+        run = _Run(
+            model=self,
+            ids=ids,
+            doc=doc,
+            keep=keep,
+            noise=torch.from_numpy(vocab.counts.astype(np.float64) ** 0.75).float(),
+            batch=int(np.clip(pairs / 64, 256, self.batch_size)),
+            total=max(1, epochs * len(ids)),
+            nested=sorted({m for m in self.matryoshka if 0 < m < dim} | {dim}),
+        )
+        ends = np.cumsum([len(d) for d in docs])
+        if len(ids) < SHARD_MIN_TOKENS:
+            shards = [_Shard(run, np.random.default_rng(self.seed), gen, _chunks(ends, CHUNK_TOKENS))]
+        else:  # two halves of the notes, each with its own random state
+            half = int(ends[int(np.searchsorted(ends, len(ids) // 2))])
+            parts = [_chunks(ends[ends <= half], CHUNK_TOKENS), _chunks(ends[ends > half] - half, CHUNK_TOKENS)]
+            parts[1] = [(lo + half, hi + half) for lo, hi in parts[1]]
+            shards = [
+                _Shard(
+                    run, np.random.default_rng([self.seed, i]), torch.Generator().manual_seed(2 * self.seed + i + 1), c
+                )
+                for i, c in enumerate(parts)
+            ]
+        pool = ThreadPoolExecutor(len(shards) - 1) if len(shards) > 1 and self.workers > 1 else None
+        copies = [(torch.empty_like(w_in), torch.empty_like(w_out)) for _ in shards] if len(shards) > 1 else []
+        try:
+            self._epochs(w_in, w_out, shards, copies, pool, epochs, run.total, progress)
+        finally:
+            if pool is not None:
+                pool.shutdown()
         return w_in.numpy().astype(np.float32, copy=True)
+
+    def _epochs(
+        self,
+        w_in: Any,
+        w_out: Any,
+        shards: list[_Shard],
+        copies: list[tuple[Any, Any]],
+        pool: ThreadPoolExecutor | None,
+        epochs: int,
+        total: int,
+        progress: Progress | None,
+    ) -> None:
+        """The epochs, a round of steps at a time, with progress after each round."""
+        reported = -1.0
+        for epoch in range(epochs):
+            for shard in shards:
+                shard.start(epoch)
+            while True:
+                if len(shards) == 1:
+                    moved = shards[0].advance(w_in, w_out, ROUND_STEPS)
+                else:
+                    moved = _round(w_in, w_out, shards, copies, pool)
+                done = sum(s.tokens_done for s in shards) / total
+                if progress is not None and done != reported:
+                    reported = done
+                    progress(done)
+                if not moved:
+                    break
 
 
 CHUNK_TOKENS = 1 << 18
+SHARD_MIN_TOKENS = 1 << 20  # below this, one shard on the shared tables (a small vault trains in seconds)
+ROUND_STEPS = 128  # steps each shard takes on its own copy of the tables between merges
 
 
 def _chunks(ends: np.ndarray, size: int) -> list[tuple[int, int]]:
@@ -164,44 +206,100 @@ def _chunks(ends: np.ndarray, size: int) -> list[tuple[int, int]]:
     return out
 
 
-def _sgd_step(
-    torch: Any, w_in: Any, w_out: Any, c: Any, x: Any, negs: Any, weight: float, lr: float, nested: tuple[int, ...]
-) -> None:
-    """One batched SGD step of the negative-sampling loss, gradients written by hand.
+class _Run:
+    """What every step of one fit shares."""
 
-    The batch shares one set of noise words ``negs`` (M of them), each weighted by
-    ``weight`` = negative / M, so every pair still sees ``negative`` noise words in
-    expectation while the noise terms become matrix products:
-    loss = -log σ(v·u) - weight · Σ_m log σ(-v·n_m), for v = in[c], u = out[x], n = out[negs].
+    def __init__(self, **kw: Any) -> None:
+        self.__dict__.update(kw)
 
-    Matryoshka: the loss is averaged over the prefixes in ``nested`` (e.g. the first 16,
-    32, 64 and all dimensions), so each prefix is a word vector on its own.
 
-    Batches are 1,024 pairs with 16 noise words: with 2,048 or 4,096 pairs per batch (64
-    noise words) the noise words' summed updates wrecked the vectors of a 10,000-note
-    vault (topic precision 0.10 instead of 0.75 in benchmarks/train_throughput.py).
+class _Shard:
+    """A run of notes (chunks of token offsets) with its own random state, stepped
+    through an epoch ``advance`` by ``advance``."""
 
-    Speed (one core): rows are gathered with ``index_select`` and the step size is
-    folded into the two small gradient factors, so ``index_add_`` runs without
-    ``alpha`` (each 4-5× faster than the alternatives, measured in the PR).
+    def __init__(self, run: _Run, rng: np.random.Generator, gen: Any, chunks: list[tuple[int, int]]) -> None:
+        self.run, self.rng, self.gen, self.chunks = run, rng, gen, chunks
+        self.tokens_done = 0
+
+    def start(self, epoch: int) -> None:
+        self.epoch, self.todo, self.pairs = epoch, iter(self.chunks), None
+
+    def _next_chunk(self) -> bool:
+        import torch
+
+        run, m = self.run, self.run.model
+        nxt = next(self.todo, None)
+        if nxt is None:
+            return False
+        lo, hi = nxt
+        # Pairs for a chunk of whole notes at a time: memory stays flat at any size.
+        kept = self.rng.random(hi - lo) < run.keep[run.ids[lo:hi]]
+        centers, contexts = skipgram_pairs(run.ids[lo:hi][kept], run.doc[lo:hi][kept], m.window, self.rng)
+        order = torch.randperm(len(centers), generator=self.gen)
+        self.pairs = (
+            torch.from_numpy(centers.astype(np.int64)).index_select(0, order),
+            torch.from_numpy(contexts.astype(np.int64)).index_select(0, order),
+        )
+        self.chunk, self.step, self.steps = (lo, hi), 0, -(-len(centers) // run.batch)
+        return True
+
+    def advance(self, w_in: Any, w_out: Any, max_steps: int) -> bool:
+        """Up to ``max_steps`` steps on ``w_in``/``w_out``; False if the epoch was already done."""
+        import torch
+
+        from notelink.embed.sgd import STEPS
+
+        run, m = self.run, self.run.model
+        left = max_steps
+        while left > 0:
+            if self.pairs is None and not self._next_chunk():
+                return left < max_steps
+            (lo, hi), first = self.chunk, self.step
+            n = min(left, self.steps - first)
+            pairs = max(1, len(self.pairs[0]))
+            start = self.epoch * len(run.ids) + lo
+            lrs = [
+                m.lr * max(1e-4, 1.0 - (start + (hi - lo) * (k * run.batch) / pairs) / run.total)
+                for k in range(first, first + n)
+            ]
+            negs = torch.multinomial(run.noise, n * m.shared_negatives, replacement=True, generator=self.gen)
+            c, x = (p[first * run.batch : (first + n) * run.batch] for p in self.pairs)
+            weight = m.negative / m.shared_negatives
+            STEPS(w_in, w_out, c, x, negs.view(n, m.shared_negatives), lrs, run.batch, weight, run.nested)
+            self.step += n
+            left -= n
+            if self.step >= self.steps:
+                self.pairs = None
+                self.tokens_done += hi - lo
+        return True
+
+
+def _round(
+    w_in: Any, w_out: Any, shards: list[_Shard], copies: list[tuple[Any, Any]], pool: ThreadPoolExecutor | None
+) -> bool:
+    """Each shard takes ``ROUND_STEPS`` steps on its own copy of the tables, then the
+    copies are merged: table += Σ (copy − table), in shard order. False once every
+    shard's epoch is done.
+
+    What a shard computes depends only on the tables at the start of the round and
+    its own random state, and the merge is a fixed sum, so the vectors are the same
+    to the bit whether the shards run on threads of ``pool`` or one after the other.
     """
-    v, u, n = w_in.index_select(0, c), w_out.index_select(0, x), w_out.index_select(0, negs)
-    step = -lr / len(nested)  # the mean of the prefix losses, so the step size stays as without nesting
-    if len(nested) == 1:
-        g_pos = (torch.sigmoid((v * u).sum(-1, keepdim=True)) - 1.0).mul_(step)  # step · d loss / d (v·u)
-        g_neg = torch.sigmoid(v @ n.T).mul_(step * weight)  # step · d loss / d (v·n_m), shape (B, M)
-        grad_v = torch.addmm(g_pos * u, g_neg, n)
-        grad_u = g_pos * v
-        grad_n = g_neg.T @ v
-    else:
-        grad_v, grad_u, grad_n = torch.zeros_like(v), torch.zeros_like(u), torch.zeros_like(n)
-        for m in nested:
-            vm, um, nm = v[:, :m], u[:, :m], n[:, :m]
-            g_pos = (torch.sigmoid((vm * um).sum(-1, keepdim=True)) - 1.0).mul_(step)
-            g_neg = torch.sigmoid(vm @ nm.T).mul_(step * weight)
-            grad_v[:, :m] += g_pos * um + g_neg @ nm
-            grad_u[:, :m] += g_pos * vm
-            grad_n[:, :m] += g_neg.T @ vm
-    w_out.index_add_(0, x, grad_u)
-    w_out.index_add_(0, negs, grad_n)
-    w_in.index_add_(0, c, grad_v)
+    moved = [False] * len(shards)
+
+    def go(i: int) -> None:
+        a_in, a_out = copies[i]
+        a_in.copy_(w_in)
+        a_out.copy_(w_out)
+        moved[i] = shards[i].advance(a_in, a_out, ROUND_STEPS)
+
+    others = [pool.submit(go, i) for i in range(1, len(shards))] if pool is not None else []
+    for i in [0] if pool is not None else range(len(shards)):
+        go(i)
+    for f in others:
+        f.result()
+    for k, table in enumerate((w_in, w_out)):
+        table.mul_(-(len(shards) - 1))
+        for copy in copies:
+            table.add_(copy[k])
+    return any(moved)
