@@ -1,11 +1,12 @@
 """SGNS training throughput: notelink's trainer against gensim's Word2Vec, same run.
 
-    python benchmarks/train_throughput.py [--notes 10000] [--epochs 5] [--threads 1] [--repeat 1]
+    python benchmarks/train_throughput.py [--notes 10000] [--epochs 5] [--workers 2] [--repeat 1]
 
 Generates a vault (benchmarks/make_vault.py), tokenises it the way notelink does, and
 trains skip-gram with negative sampling on the same token lists with the same
 settings (dim 100, window 5, negative 5, min count 5, subsampling 1e-3, epochs):
-notelink's trainer, then gensim with ``workers=1`` and ``workers=2``. Reports words/s
+notelink's trainer (a corpus this size trains as two shards, on ``--workers``
+threads), then gensim with ``workers=1`` and ``workers=2``. Reports words/s
 (in-vocabulary tokens × epochs / training seconds, the same count for both) and a
 quality check on the generated topics: for each word that belongs to exactly one
 topic, the share of its 10 nearest words (cosine, among such words) from the same
@@ -87,14 +88,17 @@ def agreement(a: dict[str, list[str]], b: dict[str, list[str]]) -> float:
     return float(np.mean([len(set(a[w]) & set(b[w])) / len(a[w]) for w in a]))
 
 
-def run_notelink(docs: list[list[str]], epochs: int, threads: int) -> tuple[float, dict[str, np.ndarray], int]:
+def run_notelink(
+    docs: list[list[str]], epochs: int, threads: int, workers: int
+) -> tuple[float, dict[str, np.ndarray], int]:
     from notelink.embed.sgns import SGNS
     from notelink.vocab import Vocabulary
 
     vocab = Vocabulary.build(docs, min_count=MIN_COUNT)
     encoded = [vocab.encode(d) for d in docs]
     tokens = sum(len(e) for e in encoded)
-    model = SGNS(dim=DIM, seed=1, window=WINDOW, negative=NEGATIVE, epochs=epochs, sample=SAMPLE, threads=threads)
+    model = SGNS(dim=DIM, seed=1, window=WINDOW, negative=NEGATIVE, epochs=epochs, sample=SAMPLE,
+                 threads=threads, workers=workers)  # fmt: skip
     start = time.perf_counter()
     vectors = model.fit(encoded, vocab)
     took = time.perf_counter() - start
@@ -117,7 +121,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--notes", type=int, default=10_000)
     parser.add_argument("--epochs", type=int, default=5)
-    parser.add_argument("--threads", type=int, default=1, help="torch threads for notelink's trainer")
+    parser.add_argument("--threads", type=int, default=1, help="torch intra-op threads for notelink's trainer")
+    parser.add_argument("--workers", type=int, default=2, help="threads running notelink's two shards")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=1, help="rounds of all three trainers; medians reported")
     args = parser.parse_args()
@@ -126,7 +131,7 @@ def main() -> None:
     times: dict[str, list[float]] = {}
     runs = []
     for round_ in range(args.repeat):
-        took, vectors, tokens = run_notelink(docs, args.epochs, args.threads)
+        took, vectors, tokens = run_notelink(docs, args.epochs, args.threads, args.workers)
         this = [("notelink sgns", took, vectors)]
         for workers in (1, 2):
             t, v = run_gensim(docs, args.epochs, workers)
@@ -141,8 +146,9 @@ def main() -> None:
     near = [neighbours(v, queries) for _, _, v in runs]
     words, g2 = tokens * args.epochs, runs[-1][1]
     print(f"\n`python benchmarks/train_throughput.py --notes {args.notes} --epochs {args.epochs} "
-          f"--threads {args.threads} --repeat {args.repeat}` ({tokens:,} in-vocabulary tokens × {args.epochs} "
-          f"epochs; {os.cpu_count()} cores; {len(queries):,} topic words as queries; seconds: median of "
+          f"--threads {args.threads} --workers {args.workers} --repeat {args.repeat}` "
+          f"({tokens:,} in-vocabulary tokens × {args.epochs} epochs; {os.cpu_count()} cores; "
+          f"{len(queries):,} topic words as queries; seconds: median of "
           f"{args.repeat} rounds, min–max)\n")  # fmt: skip
     print(
         "| trainer | seconds | words/s | × gensim workers=2 | topic precision@10 | neighbours shared with gensim w=2 |"
