@@ -70,3 +70,12 @@ def test_two_shards_give_the_same_vectors_on_one_thread_or_two(monkeypatch) -> N
     vectors = normalize_rows(two)  # and the merged shards still learn the two topics
     ia, ib = [vocab.index[w] for w in TOPIC_A], [vocab.index[w] for w in TOPIC_B]
     assert (vectors[ia] @ vectors[ia].T).mean() > (vectors[ia] @ vectors[ib].T).mean() + 0.3
+
+
+def test_notes_with_no_pair_of_words_still_give_vectors() -> None:
+    docs = [["alone"], ["single"], ["word"]]  # one word a note: no (center, context) pair anywhere
+    vocab = Vocabulary.build(docs, min_count=1)
+    seen: list[float] = []
+    vectors = create("sgns", dim=4, seed=0, epochs=2).fit([vocab.encode(d) for d in docs], vocab, seen.append)
+    assert vectors.shape == (3, 4) and np.isfinite(vectors).all()
+    assert seen[-1] == 1.0

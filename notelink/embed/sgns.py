@@ -228,13 +228,17 @@ class _Shard:
         import torch
 
         run, m = self.run, self.run.model
-        nxt = next(self.todo, None)
-        if nxt is None:
-            return False
-        lo, hi = nxt
-        # Pairs for a chunk of whole notes at a time: memory stays flat at any size.
-        kept = self.rng.random(hi - lo) < run.keep[run.ids[lo:hi]]
-        centers, contexts = skipgram_pairs(run.ids[lo:hi][kept], run.doc[lo:hi][kept], m.window, self.rng)
+        while True:
+            nxt = next(self.todo, None)
+            if nxt is None:
+                return False
+            lo, hi = nxt
+            # Pairs for a chunk of whole notes at a time: memory stays flat at any size.
+            kept = self.rng.random(hi - lo) < run.keep[run.ids[lo:hi]]
+            centers, contexts = skipgram_pairs(run.ids[lo:hi][kept], run.doc[lo:hi][kept], m.window, self.rng)
+            if len(centers):
+                break
+            self.tokens_done += hi - lo  # no pair in this chunk (every word subsampled away)
         order = torch.randperm(len(centers), generator=self.gen)
         self.pairs = (
             torch.from_numpy(centers.astype(np.int64)).index_select(0, order),
