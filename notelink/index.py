@@ -126,9 +126,13 @@ class VaultIndex:
     def shared_word_weights_of(self, records: list[NoteRecord]) -> sparse.csr_matrix:
         """Per note, idf × (1 + ln tf) of its prose words (see :attr:`reason_columns`):
         the product of two rows ranks the words the notes share."""
-        counts = textvec.counts_matrix((r.terms for r in records), self.vocab)
-        counts.data = 1 + np.log(counts.data)
-        return sparse.csr_matrix(counts @ sparse.diags(self.reason_columns.astype(np.float32)))
+        m = textvec.counts_matrix((r.terms for r in records), self.vocab)
+        # In place (a 50,000-note vault: 7 M entries, 54 MB a copy of the matrix)
+        np.log(m.data, out=m.data)
+        m.data += 1
+        m.data *= self.reason_columns.astype(np.float32)[m.indices]
+        m.eliminate_zeros()  # the common words, never a reason
+        return m
 
     @cached_property
     def shared_word_weights(self) -> sparse.csr_matrix:

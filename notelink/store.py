@@ -13,7 +13,7 @@ import json
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -56,7 +56,7 @@ class Store:
 
     def write_json(self, name: str, data: dict[str, Any]) -> None:
         payload = {"format": FORMAT, **data}
-        write_file(self.folder / name, json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+        write_file(self.folder / name, lambda f: dump_json(payload, f))
 
     def remove(self, name: str) -> None:
         try:
@@ -83,3 +83,34 @@ class Store:
                 return {key: data[key] for key in data.files}
         except (OSError, ValueError, KeyError):
             return None
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def dump_json(payload: dict[str, Any], f: BinaryIO) -> None:
+    """``json.dumps(payload)`` (compact, UTF-8) written to ``f`` a top-level entry at a
+    time, and a dict or list among them an item at a time: a 50,000-note vault's
+    pending writes never exist as one string.
+
+    >>> import io
+    >>> buf, data = io.BytesIO(), {"format": 1, "writes": {"a.md": ["h", ["- [ ] [[b]]"]]}, "order": ["é", 2]}
+    >>> dump_json(data, buf)
+    >>> buf.getvalue() == _dumps(data).encode("utf-8")
+    True
+    """
+    f.write(b"{")
+    for n, (key, value) in enumerate(payload.items()):
+        f.write(f"{',' if n else ''}{_dumps(key)}:".encode())
+        if isinstance(value, dict) and value:
+            for m, (k, v) in enumerate(value.items()):
+                f.write(f"{',' if m else '{'}{_dumps(k)}:{_dumps(v)}".encode())
+            f.write(b"}")
+        elif isinstance(value, list) and value:
+            for m, item in enumerate(value):
+                f.write(f"{',' if m else '['}{_dumps(item)}".encode())
+            f.write(b"]")
+        else:
+            f.write(_dumps(value).encode())
+    f.write(b"}")
