@@ -155,10 +155,15 @@ def sync(
         click.echo(json.dumps(summary))
     if dry_run:
         from notelink.section import split
+        from notelink.writer import Conflict, WriteError
 
         for ch in changes:
+            try:
+                lines = split(engine.new_bytes(ch).decode("utf-8"))[1] or ["(section removed)"]
+            except (Conflict, WriteError) as e:
+                lines = [f"({e})"]
             click.echo(f"would change: {ch.rel}")
-            for line in split(ch.new.decode("utf-8"))[1] or ["(section removed)"]:
+            for line in lines:
                 click.echo(f"    {line}")
     if not quiet:
         took = time.perf_counter() - start

@@ -17,7 +17,6 @@ import os
 import secrets
 import sys
 import time
-import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -38,7 +37,7 @@ from notelink.scoring import METHODS, Scorer, make_scorer, word_method
 from notelink.store import Store, vault_cache
 from notelink.vault import Config, NoteFile, ReadError, VaultError, load_config, read_bytes, rescan, scan
 from notelink.vocab import token_ids
-from notelink.writer import Conflict, WriteError, remove_stale_temps, replace_note
+from notelink.writer import CONFLICT, Conflict, WriteError, remove_stale_temps, replace_note
 
 RETRAIN_FRACTION = 0.2
 INDEX_ARRAYS, INDEX_META = "index.npz", "index.json"  # the matrices of the last sync (pipeline.Engine._kept_index)
@@ -91,15 +90,11 @@ class Read:
 class Change:
     rel: str
     old: str  # SHA-256 of the bytes the new ones replace (not the bytes: a cold run holds every note's)
-    packed: bytes  # the new bytes, zlib-compressed (a cold run holds every note's); emptied once written
-    new_hash: str  # their SHA-256
+    lines: list[str]  # the section's lines; the new bytes are made again from the file when written
+    new_hash: str  # SHA-256 of the new bytes
     record: NoteRecord
     offered: list[str]  # the unticked lines the new bytes hold
     offered_targets: list[str]
-
-    @property
-    def new(self) -> bytes:
-        return zlib.decompress(self.packed)
 
 
 class Engine:
@@ -661,8 +656,25 @@ class Engine:
             self.report.retry.add(rel)
         else:
             # What notelink offered changes only once the write succeeds.
-            return Change(rel, sha(data), zlib.compress(new, 1), sha(new), rec, lines, targets)
+            return Change(rel, sha(data), restore + lines, sha(new), rec, lines, targets)
         return None
+
+    def new_bytes(self, ch: Change) -> bytes:
+        """The bytes planned for a note, made again from the file: a plan holds only the
+        section's lines (at 50,000 notes the planned bytes were ~80 MB even compressed,
+        held from composing to writing). Conflict if the file is no longer the one
+        planned from, or (never expected) the bytes come out other than planned."""
+        try:
+            data = read_bytes(NoteFile(ch.rel, self.root / ch.rel, 0, 0), self.config.max_note_bytes)
+        except ReadError as e:
+            raise WriteError(str(e)) from None
+        if sha(data) != ch.old:
+            raise Conflict(CONFLICT)
+        text = data.decode("utf-8")
+        new = _render(text, section.split(text)[1], self.config.heading, ch.lines).encode("utf-8")
+        if sha(new) != ch.new_hash:
+            raise Conflict("internal error: the section came out other than planned; left alone, retried next run")
+        return new
 
     def _reread(self, rel: str) -> tuple[bytes, str, list[str] | None] | None:
         """The note's bytes, text and section body, read again to be written; None (and
@@ -687,8 +699,8 @@ class Engine:
         stage = self.progress.stage("writing sections", len(changes))
 
         def write(ch: Change) -> tuple[os.stat_result, bytes] | Exception:
-            new = ch.new  # unpacked once, here: the record is updated from the same bytes
             try:
+                new = self.new_bytes(ch)  # the record is updated from the same bytes
                 return replace_note(self.root / ch.rel, ch.old, new), new
             except (Conflict, WriteError) as e:
                 return e
@@ -706,7 +718,6 @@ class Engine:
                     self.report.retry.add(ch.rel)
                     continue
                 self._written(ch, *result)
-                ch.packed = b""  # written: a cold run would otherwise hold every note's bytes to its end
         finally:
             if pool is not None:  # on Ctrl-C: no new write starts; those under way finish (each is atomic)
                 pool.shutdown(wait=False, cancel_futures=True)
