@@ -1,11 +1,14 @@
 """Progress on stderr for steps that take over a second (only on a terminal), and
-the time every step took (``Progress.timings``, for ``sync --json`` and benchmarks)."""
+the time every step took (``Progress.timings``, for ``sync --json`` and benchmarks).
+Every stage's heartbeat also hands freed memory back to the system (:mod:`notelink.memory`)."""
 
 from __future__ import annotations
 
 import sys
 import time
 from typing import TextIO
+
+from notelink import memory
 
 
 class Stage:
@@ -16,6 +19,7 @@ class Stage:
         self._last = 0.0
 
     def update(self, done: float) -> None:
+        memory.tick()
         if not self.progress.enabled:
             return
         now = time.monotonic()
@@ -30,6 +34,7 @@ class Stage:
         self.shown = True
 
     def done(self) -> None:
+        memory.release()
         elapsed = time.monotonic() - self.start
         self.progress.timings[self.name] = self.progress.timings.get(self.name, 0.0) + elapsed
         if self.shown:
