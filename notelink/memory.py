@@ -15,7 +15,6 @@ True
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import time
 from typing import Any
 
@@ -28,8 +27,7 @@ def _malloc_trim() -> Any:
     if _trim is None:
         _trim = False
         try:
-            libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-            _trim = libc.malloc_trim
+            _trim = ctypes.CDLL(None).malloc_trim  # the process's own C library (glibc has it)
             _trim.argtypes, _trim.restype = [ctypes.c_size_t], ctypes.c_int
         except (OSError, AttributeError):
             pass

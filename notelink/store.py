@@ -91,8 +91,8 @@ def _dumps(value: Any) -> str:
 
 def dump_json(payload: dict[str, Any], f: BinaryIO) -> None:
     """``json.dumps(payload)`` (compact, UTF-8) written to ``f`` a top-level entry at a
-    time, and a dict or list among them an item at a time: a 50,000-note vault's
-    pending writes never exist as one string.
+    time, and a dict among them an item at a time: a 50,000-note vault's pending
+    writes never exist as one string.
 
     >>> import io
     >>> buf, data = io.BytesIO(), {"format": 1, "writes": {"a.md": ["h", ["- [ ] [[b]]"]]}, "order": ["é", 2]}
@@ -107,10 +107,6 @@ def dump_json(payload: dict[str, Any], f: BinaryIO) -> None:
             for m, (k, v) in enumerate(value.items()):
                 f.write(f"{',' if m else '{'}{_dumps(k)}:{_dumps(v)}".encode())
             f.write(b"}")
-        elif isinstance(value, list) and value:
-            for m, item in enumerate(value):
-                f.write(f"{',' if m else '['}{_dumps(item)}".encode())
-            f.write(b"]")
         else:
             f.write(_dumps(value).encode())
     f.write(b"}")
