@@ -8,9 +8,11 @@ shares its noise words, so the noise terms are matrix products, not gathers).
 
 Unlike the seed note's loop (one example per optimiser step), pairs are generated
 for a whole epoch at once with numpy (no Python lists) and trained in batches of
-thousands, with the gradients written by hand and applied with ``index_add_``. Frequent words are subsampled as in
-word2vec. Everything random comes from ``seed``, and torch runs on one thread, so a
-vault and a seed always give the same vectors.
+thousands, with the gradients written by hand and applied with ``index_add_``
+(:mod:`notelink.embed.sgd`). Frequent words are subsampled as in word2vec. A corpus of
+1 M tokens or more trains as two halves of its notes on two threads, merged in a fixed
+order (see :func:`_round`). Everything random comes from ``seed`` and torch runs each
+step on one thread, so a vault and a seed always give the same vectors.
 
 >>> from notelink.vocab import Vocabulary
 >>> docs_tokens = [["cat", "sat", "mat"], ["dog", "sat", "log"]] * 50
@@ -25,6 +27,7 @@ from __future__ import annotations
 import math
 import os
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -206,16 +209,23 @@ def _chunks(ends: np.ndarray, size: int) -> list[tuple[int, int]]:
     return out
 
 
+@dataclass
 class _Run:
     """What every step of one fit shares."""
 
-    def __init__(self, **kw: Any) -> None:
-        self.__dict__.update(kw)
+    model: SGNS
+    ids: np.ndarray  # the corpus's word ids, note after note
+    doc: np.ndarray  # the note each id belongs to
+    keep: np.ndarray  # each word's subsampling keep probability
+    noise: Any  # unigram^0.75 weights (a torch tensor)
+    batch: int  # pairs per step
+    total: int  # tokens × epochs, for the learning-rate schedule
+    nested: list[int]  # Matryoshka prefixes (the full dimension alone without)
 
 
 class _Shard:
-    """A run of notes (chunks of token offsets) with its own random state, stepped
-    through an epoch ``advance`` by ``advance``."""
+    """A run of notes (chunks of token offsets) with its own random state, taken
+    through an epoch a few steps at a time by :meth:`advance`."""
 
     def __init__(self, run: _Run, rng: np.random.Generator, gen: Any, chunks: list[tuple[int, int]]) -> None:
         self.run, self.rng, self.gen, self.chunks = run, rng, gen, chunks
