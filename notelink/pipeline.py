@@ -665,13 +665,13 @@ class Engine:
         held from composing to writing). Conflict if the file is no longer the one
         planned from, or (never expected) the bytes come out other than planned."""
         try:
-            data = read_bytes(NoteFile(ch.rel, self.root / ch.rel, 0, 0), self.config.max_note_bytes)
+            current = self._read_as(ch.rel, ch.old)
         except ReadError as e:
             raise WriteError(str(e)) from None
-        if sha(data) != ch.old:
+        if current is None:
             raise Conflict(CONFLICT)
-        text = data.decode("utf-8")
-        new = _render(text, section.split(text)[1], self.config.heading, ch.lines).encode("utf-8")
+        _, text, body = current
+        new = _render(text, body, self.config.heading, ch.lines).encode("utf-8")
         if sha(new) != ch.new_hash:
             raise Conflict("internal error: the section came out other than planned; left alone, retried next run")
         return new
@@ -679,14 +679,20 @@ class Engine:
     def _reread(self, rel: str) -> tuple[bytes, str, list[str] | None] | None:
         """The note's bytes, text and section body, read again to be written; None (and
         a retry next run) if they are no longer what its record was made from."""
-        path = self.root / rel
         try:
-            data: bytes | None = read_bytes(NoteFile(rel, path, 0, 0), self.config.max_note_bytes)
+            current = self._read_as(rel, self.records[rel].file_hash)
         except ReadError:
-            data = None
-        if data is None or sha(data) != self.records[rel].file_hash:
+            current = None
+        if current is None:
             self.report.problems.append(f"{rel}: changed during sync; left alone, retried next run")
             self.report.retry.add(rel)
+        return current
+
+    def _read_as(self, rel: str, expected: str) -> tuple[bytes, str, list[str] | None] | None:
+        """The note's bytes, text and section body if its SHA-256 is still ``expected``
+        (None if not; ReadError if it cannot be read)."""
+        data = read_bytes(NoteFile(rel, self.root / rel, 0, 0), self.config.max_note_bytes)
+        if sha(data) != expected:
             return None
         text = data.decode("utf-8")
         return data, text, section.split(text)[1]
