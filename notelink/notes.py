@@ -62,6 +62,10 @@ class Terms(Mapping[str, int]):
     def to_dict(self) -> dict[str, int]:
         return dict(zip(self._words, self._counts, strict=True))
 
+    def values(self) -> Any:
+        """The counts, in the words' order (an array: no lookup per word)."""
+        return self._counts
+
     def items(self) -> Any:
         return self.to_dict().items()
 

@@ -11,8 +11,8 @@
 from __future__ import annotations
 
 import math
-from array import array
 from collections.abc import Iterable, Mapping
+from itertools import repeat
 
 import numpy as np
 from scipy import sparse
@@ -25,21 +25,31 @@ def build_vocab(docs: Iterable[Mapping[str, int]]) -> dict[str, int]:
 
 def counts_matrix(docs: Iterable[Mapping[str, int]], vocab: Mapping[str, int]) -> sparse.csr_matrix:
     """Rows of word counts (words outside ``vocab`` dropped). ``docs`` may be a
-    generator: one note's counts at a time are ever held."""
-    indptr, indices, data = array("q", [0]), array("i"), array("f")  # not lists of ints: 4 bytes each
-    for d in docs:
-        for w, c in d.items():
-            i = vocab.get(w)
-            if i is not None and c > 0:
-                indices.append(i)
-                data.append(c)
-        indptr.append(len(indices))
-    index_type = np.int32 if len(indices) < 2**31 else np.int64
-    m = sparse.csr_matrix(
-        (np.frombuffer(data, np.float32), np.frombuffer(indices, np.int32).astype(index_type, copy=False),
-         np.frombuffer(indptr, np.int64).astype(index_type)),
-        shape=(len(indptr) - 1, len(vocab)),
-    )  # fmt: skip
+    generator: one note's counts at a time are ever held (as two small arrays).
+
+    >>> counts_matrix([{"b": 2, "zz": 1}, {}, {"a": 1, "b": 0}], {"a": 0, "b": 1}).toarray().tolist()
+    [[0.0, 2.0], [0.0, 0.0], [1.0, 0.0]]
+    """
+    get = vocab.get
+    columns: list[np.ndarray] = []
+    values: list[np.ndarray] = []
+    for d in docs:  # a note's words are looked up in C (map), not one Python step each
+        n = len(d)
+        columns.append(np.fromiter(map(get, d, repeat(-1, n)), np.int32, n))
+        values.append(np.fromiter(d.values(), np.float32, n))
+    ends = np.cumsum([len(c) for c in columns], dtype=np.int64)
+    cols = np.concatenate(columns) if columns else np.zeros(0, np.int32)
+    data = np.concatenate(values) if values else np.zeros(0, np.float32)
+    del columns, values
+    keep = (cols >= 0) & (data > 0)
+    if not keep.all():
+        kept = np.concatenate([[0], np.cumsum(keep, dtype=np.int32 if len(keep) < 2**31 else np.int64)])
+        ends = kept[ends]
+        cols, data = cols[keep], data[keep]
+    del keep
+    index_type = np.int32 if len(cols) < 2**31 else np.int64
+    indptr = np.concatenate([[0], ends]).astype(index_type)
+    m = sparse.csr_matrix((data, cols.astype(index_type, copy=False), indptr), shape=(len(indptr) - 1, len(vocab)))
     m.sort_indices()
     return m
 
