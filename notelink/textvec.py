@@ -129,16 +129,20 @@ def lsa(x: sparse.csr_matrix, rank: int) -> tuple[np.ndarray, np.ndarray]:
         gram = _gram_of_product(x, basis)
     values, rotation = np.linalg.eigh(gram)
     order = np.argsort(-values)
-    rotation = rotation[:, order]
+    values, rotation = values[order], rotation[:, order]
     if notes_side:
-        rotation = rotation / np.sqrt(np.maximum(values[order], 1e-30))
+        rotation = rotation / np.sqrt(np.maximum(values, 1e-30))
     proj = words @ rotation.astype(np.float32)
+    # Directions the notes do not span (a vault of near-copies has fewer than ``rank``)
+    # are rounding noise, which the division above would magnify: they are left out.
+    proj[:, values <= NULL_SHARE * max(values[0], 0)] = 0
     # Fix each singular vector's sign so results never depend on the solver.
     signs = np.sign(proj[np.argmax(np.abs(proj), axis=0), np.arange(proj.shape[1])])
     proj *= np.where(signs == 0, 1, signs).astype(np.float32)
     return unit_rows(np.asarray(x @ proj)), proj
 
 
+NULL_SHARE = 1e-5  # of the largest squared singular value: below it, a direction is noise
 GRAM_BLOCK = 8192  # rows at a time: the float64 Gram is built without a float64 copy
 
 

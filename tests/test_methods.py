@@ -55,6 +55,21 @@ def test_random_projection_keeps_cosines_within_the_jl_bound() -> None:
     assert np.abs(after - before).max() <= eps
 
 
+@pytest.mark.parametrize("n_words", [12, 400])  # more notes than words, and fewer
+def test_lsa_of_near_copies_leaves_out_what_the_notes_do_not_span(n_words: int) -> None:
+    # 60 notes that are 3 texts repeated span 3 directions; asked for 20, LSA used to
+    # divide rounding noise by ~0 singular values (entries ~1e5, different per run).
+    rng = np.random.default_rng(1)
+    texts = rng.random((3, n_words)) * (rng.random((3, n_words)) < 0.5)
+    x = textvec.normalize(textvec.sparse.csr_matrix(np.repeat(texts, 20, axis=0).astype(np.float32)))
+    vecs, proj = textvec.lsa(x, 20)
+    assert proj.shape == (n_words, min(20, n_words - 1))
+    assert int((np.abs(proj).sum(0) > 0).sum()) == 3
+    assert np.abs(proj).max() < 100
+    sims = vecs @ vecs.T
+    assert np.allclose(sims, (x @ x.T).toarray(), atol=1e-4)  # 3 directions: nothing lost
+
+
 def test_softmax_refuses_a_vocabulary_over_its_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(softmax_module, "MAX_VOCAB", 3)
     docs = [["a1", "b2", "c3", "d4"]] * 3
