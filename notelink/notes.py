@@ -72,6 +72,16 @@ class Terms(Mapping[str, int]):
     def __repr__(self) -> str:
         return f"Terms({self.to_dict()!r})"
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _sorted_terms, (self._words, self._counts)  # unpickled with its words interned
+
+
+def _sorted_terms(words: tuple[str, ...], counts: array) -> Terms:
+    """Terms whose words are sorted already (unpickling one)."""
+    t = Terms.__new__(Terms)
+    t._words, t._counts = tuple(map(sys.intern, words)), counts
+    return t
+
 
 @dataclass
 class NoteRecord:
@@ -108,6 +118,10 @@ class NoteRecord:
         # A note's name is in many sections: one string for it, not one per section.
         self.items = [[sys.intern(t), ticked] for t, ticked in self.items]
         self.offered_targets = [sys.intern(t) for t in self.offered_targets]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Through __init__ (and __post_init__'s interning) in the process that unpickles it
+        return NoteRecord, tuple(getattr(self, f.name) for f in fields(self))
 
     def plain_text(self) -> str:
         assert isinstance(self.plain, bytes)  # compressed by __post_init__

@@ -30,13 +30,13 @@ from notelink import section
 from notelink.decisions import DECISIONS_PATH, Decisions
 from notelink.hybrid import MIN_LINKS
 from notelink.links import Resolver, suggestible
-from notelink.notes import LoadedNote, NoteProblem, NoteRecord, load_note, sha
+from notelink.notes import NoteRecord, sha
 from notelink.progress import Progress
+from notelink.reading import Got, read_notes, read_one
 from notelink.recordlog import RecordLog
 from notelink.scoring import METHODS, Scorer, make_scorer, word_method
 from notelink.store import Store, vault_cache
 from notelink.vault import Config, NoteFile, ReadError, VaultError, load_config, read_bytes, rescan, scan
-from notelink.vocab import token_ids
 from notelink.writer import CONFLICT, Conflict, WriteError, remove_stale_temps, replace_note
 
 RETRAIN_FRACTION = 0.2
@@ -253,17 +253,24 @@ class Engine:
         drift = int(self._state.get("drift", 0))
         new_records: dict[str, NoteRecord] = {}
         stage = self.progress.stage("reading notes", len(files))
-        for i, nf in enumerate(files):
-            old = self.records.get(nf.rel)
-            if old is not None and old.same_file(nf):
-                new_records[nf.rel] = old
-            else:
-                loaded = self._load(nf)
-                if loaded is not None:
-                    new_records[nf.rel] = self._own_write(self._carry_over(loaded.record, old))
-                    if old is None or old.body_hash != loaded.record.body_hash:
-                        drift += 1
-            stage.update(i + 1)
+        kept = {nf.rel: rec for nf in files if (rec := self.records.get(nf.rel)) is not None and rec.same_file(nf)}
+        reads = read_notes([nf for nf in files if nf.rel not in kept], self.config.max_note_bytes, self._lexicon)
+        try:
+            for i, nf in enumerate(files):
+                old = self.records.get(nf.rel)
+                if nf.rel in kept:
+                    new_records[nf.rel] = kept[nf.rel]
+                else:
+                    read_nf, got = next(reads)
+                    assert read_nf is nf
+                    record = self._take(nf, got)
+                    if record is not None:
+                        new_records[nf.rel] = self._own_write(self._carry_over(record, old))
+                        if old is None or old.body_hash != record.body_hash:
+                            drift += 1
+                stage.update(i + 1)
+        finally:
+            reads.close()  # stops the worker processes, if the loop was left early (Ctrl-C)
         stage.done()
         gone = set(self.records) - set(new_records)
         drift += len(gone)
@@ -316,17 +323,20 @@ class Engine:
         model = Model.load(self.store, params["method"])
         return model if model is not None and model.params == params else None
 
-    def _load(self, nf: NoteFile) -> LoadedNote | None:
-        try:
-            loaded = load_note(nf, self.config.max_note_bytes)
-        except NoteProblem as e:
-            self.report.problems.append(f"{nf.rel}: {e}")
+    def _load(self, nf: NoteFile) -> NoteRecord | None:
+        return self._take(nf, read_one(nf, self.config.max_note_bytes, self._lexicon))
+
+    def _take(self, nf: NoteFile, got: Got) -> NoteRecord | None:
+        """What reading ``nf`` gave (:mod:`notelink.reading`): its record, or None and a problem."""
+        if isinstance(got, str):
+            self.report.problems.append(f"{nf.rel}: {got}")
             return None
+        record, tokens = got
         # Kept for the run: the record and the words as ids (not the text: a cold run
         # of a large vault would hold every note twice over).
-        self.loaded[nf.rel] = Read(loaded.record, token_ids(loaded.tokens, self._lexicon))
+        self.loaded[nf.rel] = Read(record, tokens)
         self.report.read += 1
-        return loaded
+        return record
 
     def _own_write(self, rec: NoteRecord) -> NoteRecord:
         """A note as an interrupted run of notelink left it (written, but the cache not
