@@ -24,30 +24,44 @@ def build_vocab(docs: Iterable[Mapping[str, int]]) -> dict[str, int]:
     return {w: i for i, w in enumerate(words)}
 
 
+COUNTS_BLOCK = 2048  # notes gathered before words outside the vocabulary are dropped
+
+
 def counts_matrix(docs: Iterable[Mapping[str, int]], vocab: Mapping[str, int]) -> sparse.csr_matrix:
     """Rows of word counts (words outside ``vocab`` dropped). ``docs`` may be a
-    generator: one note's counts at a time are ever held (as two small arrays).
+    generator: one block of notes' counts at a time is ever held beside the result.
 
     >>> counts_matrix([{"b": 2, "zz": 1}, {}, {"a": 1, "b": 0}], {"a": 0, "b": 1}).toarray().tolist()
     [[0.0, 2.0], [0.0, 0.0], [1.0, 0.0]]
     """
     get = vocab.get
-    cols, counts, ends = array("i"), array("f"), array("q")  # 4 bytes an entry, not a Python int
+    cols, counts, indptr = array("i"), array("f"), array("q", [0])  # 4 bytes an entry, not a Python int
+    block_cols, block_counts, block_ends = array("i"), array("f"), []
+
+    def flush() -> None:  # the block's entries that are in the vocabulary, appended to the result
+        c, n = np.frombuffer(block_cols, np.int32), np.frombuffer(block_counts, np.float32)
+        keep = (c >= 0) & (n > 0)
+        kept = np.concatenate([[0], np.cumsum(keep)])[block_ends]
+        indptr.extend((indptr[-1] + kept).tolist())
+        cols.frombytes(c[keep].tobytes())
+        counts.frombytes(n[keep].tobytes())
+
     for d in docs:  # a note's words are looked up in C (map), not one Python step each
-        cols.extend(map(get, d, repeat(-1, len(d))))
-        counts.fromlist(list(d.values()))
-        ends.append(len(cols))
-    columns, data = np.frombuffer(cols, np.int32), np.frombuffer(counts, np.float32)
-    indptr = np.concatenate([[0], np.frombuffer(ends, np.int64)])
-    keep = (columns >= 0) & (data > 0)
-    if not keep.all():
-        kept = np.concatenate([[0], np.cumsum(keep, dtype=np.int32 if len(keep) < 2**31 else np.int64)])
-        indptr = kept[indptr]
-        columns, data = columns[keep], data[keep]
-    del keep
-    index_type = np.int32 if len(columns) < 2**31 else np.int64
+        block_cols.extend(map(get, d, repeat(-1, len(d))))
+        block_counts.fromlist(list(d.values()))
+        block_ends.append(len(block_cols))
+        if len(block_ends) == COUNTS_BLOCK:
+            flush()
+            block_cols, block_counts, block_ends = array("i"), array("f"), []
+    if block_ends:
+        flush()
+    index_type = np.int32 if len(cols) < 2**31 else np.int64
     m = sparse.csr_matrix(
-        (data, columns.astype(index_type, copy=False), indptr.astype(index_type)),
+        (
+            np.frombuffer(counts, np.float32),
+            np.frombuffer(cols, np.int32).astype(index_type, copy=False),
+            np.frombuffer(indptr, np.int64).astype(index_type),
+        ),
         shape=(len(indptr) - 1, len(vocab)),
     )
     m.sort_indices()
