@@ -151,30 +151,32 @@ def read_notes(files: list[NoteFile], limit: int, lexicon: dict[str, int]) -> It
     grows), in the order of ``files``."""
     n = workers_for(len(files))
     chunks = [files[i : i + CHUNK] for i in range(0, len(files), CHUNK)] if n else []
-    done = 0  # chunks given back
+    given = 0  # notes yielded
     workers: list[_Worker] = []
     try:
-        workers = [_Worker() for _ in range(n)]
+        for _ in range(n):
+            workers.append(_Worker())
         sent = 0
         while sent < min(len(chunks), n * IN_FLIGHT):
             workers[sent % n].send(chunks[sent], limit)
             sent += 1
-        while done < len(chunks):
+        for done, chunk in enumerate(chunks):
             worker = workers[done % n]
             results = worker.receive()
+            if len(results) != len(chunk):
+                raise ValueError("a worker answered for other notes")
             if sent < len(chunks):
                 workers[sent % n].send(chunks[sent], limit)
                 sent += 1
-            for nf, got in zip(chunks[done], results, strict=True):
+            for nf, got in zip(chunk, results, strict=True):
                 yield nf, got if isinstance(got, str) else (got[0], worker.globalise(got[1], lexicon))
-            done += 1
+                given += 1
     except (OSError, EOFError, pickle.UnpicklingError, ValueError):
         pass  # a worker could not start or died: the rest is read here
     finally:
         for w in workers:
             w.stop()
-    rest = [nf for chunk in chunks[done:] for nf in chunk] if n else files
-    for nf in rest:
+    for nf in files[given:]:
         yield nf, read_one(nf, limit, lexicon)
 
 
@@ -184,13 +186,15 @@ def _serve() -> None:
     os.dup2(2, 1)  # anything printed by accident goes to stderr, not into the answers
     requests = sys.stdin.buffer
     lexicon: dict[str, int] = {}
-    while True:
-        try:
+    try:
+        while True:
             files, limit = pickle.load(requests)
-        except EOFError:
-            return
-        pickle.dump(_read_chunk(files, limit, lexicon), out, pickle.HIGHEST_PROTOCOL)
-        out.flush()
+            pickle.dump(_read_chunk(files, limit, lexicon), out, pickle.HIGHEST_PROTOCOL)
+            out.flush()
+    except EOFError:
+        return  # the main process is done with this worker
+    except BrokenPipeError:
+        os._exit(0)  # it stopped reading early (Ctrl-C): leave without flushing into the closed pipe
 
 
 if __name__ == "__main__":

@@ -61,6 +61,23 @@ def test_workers_that_fail_leave_the_reading_to_this_process(
     assert _read(root, 1, monkeypatch) == here
 
 
+def test_a_failure_midway_leaves_the_rest_to_this_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = _vault(tmp_path / "v")
+    here = _read(root, 10**9, monkeypatch)
+    calls = {"n": 0}
+    globalise = reading._Worker.globalise
+
+    def failing(self: reading._Worker, ids: object, lexicon: dict[str, int]) -> object:
+        calls["n"] += 1
+        if calls["n"] == 40:  # within the third chunk of 16
+            raise ValueError("as if the worker's answer were bad")
+        return globalise(self, ids, lexicon)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(reading._Worker, "globalise", failing)
+    assert _read(root, 1, monkeypatch) == here  # each note once, in order
+    assert calls["n"] == 40
+
+
 def test_sync_sections_do_not_depend_on_how_notes_were_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     results = []
     for name, workers_from in (("here", 10**9), ("workers", 1)):
