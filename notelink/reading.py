@@ -33,6 +33,7 @@ import pickle
 import subprocess
 import sys
 from collections.abc import Iterator
+from itertools import islice
 from pathlib import Path
 from typing import IO
 
@@ -62,22 +63,11 @@ def read_one(nf: NoteFile, limit: int, lexicon: dict[str, int]) -> Got:
 
 def _read_chunk(files: list[NoteFile], limit: int, lexicon: dict[str, int]) -> tuple[list[Got], list[str]]:
     """A worker's answer: each note's record and words as ids into the worker's own
-    ``lexicon``, and the words that entered it meanwhile (in id order)."""
-    got: list[Got] = []
-    new: list[str] = []
-    for nf in files:
-        try:
-            loaded = load_note(nf, limit)
-        except NoteProblem as e:
-            got.append(str(e))
-            continue
-        before = len(lexicon)
-        ids = token_ids(loaded.tokens, lexicon)
-        if len(lexicon) > before:
-            fresh, first = np.unique(ids, return_index=True)  # ascending: in id order
-            new += [loaded.tokens[i] for i in first[fresh >= before].tolist()]
-        got.append((loaded.record, ids))
-    return got, new
+    ``lexicon``, and the words that entered it meanwhile (in id order: a dict keeps
+    the order its keys came in)."""
+    before = len(lexicon)
+    got = [read_one(nf, limit, lexicon) for nf in files]
+    return got, list(islice(lexicon, before, None))
 
 
 def workers_for(n_files: int) -> int:
