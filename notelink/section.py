@@ -2,42 +2,60 @@
 
 The section is a block of lines between two invisible HTML-comment markers::
 
-    <!-- notelink:begin -->
+    <!-- notelink:begin 3f2a9c01 -->
     ## Additional Connections
     - [ ] [[Cosine Similarity]] — shared: cosine, vectors, angle
     <!-- notelink:end -->
 
-It is appended at the end of a note in a way that can be undone byte for byte:
+The BEGIN marker carries a digest of the note's path and of the links notelink wrote
+in the block (:func:`digest`), so a run can tell its own write from a block that came
+from another version of the note, another cache or another note (see
+:mod:`notelink.review`). Marker lines in code (a closed fence, or indented four spaces
+or more) are text, not markers.
 
-* if the note ends with a line ending E, the block is ``E + BEGIN … END + E``;
-* if the note does not end with one (and is not empty), it is ``E + E + BEGIN … END``
-  (so the file still has no final newline, and ``remove`` knows to take two E's);
-* an empty note becomes ``BEGIN … END``.
+Appended at the end of a note, the block can be undone byte for byte:
 
-E is the note's own line ending (the first one found; ``\\n`` if there is none).
+* a note ending with a line ending E gets ``E + BEGIN … END + E``;
+* a note without one (and not empty) gets ``E + E + BEGIN noeol … END + E``: the
+  ``noeol`` flag tells :func:`remove` to take two E's before the block and the one
+  after it, so text appended after the block never joins the END line;
+* an empty note becomes ``BEGIN … END + E``.
+
+E is the note's own line ending (the first one found; ``\\n`` if there is none). A block
+with text after it (moved by the owner, or text appended to the note) is taken out as
+whole lines and nothing else, so removing it never joins two lines.
 
 >>> text = "# Title\\n\\nSome prose.\\n"
->>> with_section = replace_body(text, ["## Additional Connections", "- [ ] [[Other]]"])
->>> with_section.endswith("<!-- notelink:end -->\\n")
-True
+>>> with_section = replace_body(text, ["## Additional Connections", "- [ ] [[Other]]"], "0badc0de")
+>>> with_section.splitlines()[-4:]
+['<!-- notelink:begin 0badc0de -->', '## Additional Connections', '- [ ] [[Other]]', '<!-- notelink:end -->']
 >>> remove(with_section) == text
 True
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-BEGIN = "<!-- notelink:begin -->"
+BEGIN = "<!-- notelink:begin -->"  # as written before blocks carried a digest
 END = "<!-- notelink:end -->"
+NOEOL = "noeol"
 
+_BEGIN_RE = re.compile(r"<!-- notelink:begin(?: (?P<digest>[0-9a-f]{8}))?(?P<noeol> noeol)? -->")
 _EOL_RE = re.compile(r"\r\n|\n|\r")
 _LINE_RE = re.compile(r"[^\r\n]*(?:\r\n|\n|\r)|[^\r\n]+$")
-# A suggestion line as notelink writes it: "- [ ] [[Target]] — reason".
+_FENCE_RE = re.compile(r"^ {0,3}(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
+_HEADING_RE = re.compile(r"^ {0,3}#{1,6}(?:[ \t]|$)")
+# A suggestion line: "- [ ] [[Target]] — reason" (any bullet, ticked or not).
 _ITEM_RE = re.compile(r"^\s*[-*+] \[(?P<mark>[ xX])\] (?P<rest>.*)$")
 _WIKI_RE = re.compile(r"\[\[(?P<inner>[^\[\]]+?)\]\]")
 _MDLINK_RE = re.compile(r"\[(?:[^\]\\]|\\.)*\]\(<(?P<angle>[^>]+)>\)|\[(?:[^\]\\]|\\.)*\]\((?P<plain>[^)\s]+)\)")
+_LINK = r"(?:\[\[[^\[\]]+?\]\]|\[(?:[^\]\\]|\\.)*\]\((?:<[^>]+>|[^)\s]+)\))"
+# Exactly the shape of an unticked line notelink writes: "- [ ] LINK" and an optional " — reason".
+_OWN_SHAPE_RE = re.compile(rf"- \[ \] {_LINK}(?: — .*)?")
 
 
 def detect_eol(text: str) -> str:
@@ -48,6 +66,17 @@ def detect_eol(text: str) -> str:
     """
     m = _EOL_RE.search(text)
     return m.group(0) if m else "\n"
+
+
+def digest(rel: str, targets: Iterable[str]) -> str:
+    """A short digest of a note's path and the link targets notelink wrote in its block
+    (as spelled in the links, order and repeats aside).
+
+    >>> digest("a.md", ["B", "C"]) == digest("a.md", ["C", "B", "B"]) != digest("b.md", ["B", "C"])
+    True
+    """
+    payload = "\n".join([rel, *sorted(set(targets))])
+    return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()[:8]
 
 
 def _lines(text: str) -> list[tuple[int, str, str]]:
@@ -64,32 +93,90 @@ def _lines(text: str) -> list[tuple[int, str, str]]:
     return out
 
 
+def _indent(line: str) -> int:
+    """Leading indentation in columns (a tab counts as four)."""
+    n = 0
+    for ch in line:
+        if ch == " ":
+            n += 1
+        elif ch == "\t":
+            n += 4
+        else:
+            break
+    return n
+
+
+def _marker_lines(lines: list[tuple[int, str, str]]) -> list[int]:
+    """Indices of the lines that may be markers: not in a fenced code block or indented
+    code (four columns or more). A fence that is never closed does not count: a block
+    appended after it must still be found."""
+    out = []
+    j = 0
+    while j < len(lines):
+        content = lines[j][1]
+        m = _FENCE_RE.match(content)
+        if m and not (m.group("fence")[0] == "`" and "`" in m.group("info")):
+            fence = m.group("fence")
+            close = next((k for k in range(j + 1, len(lines)) if _closes(lines[k][1], fence)), None)
+            if close is not None:
+                j = close + 1
+                continue
+        if _indent(content) < 4:
+            out.append(j)
+        j += 1
+    return out
+
+
+def _closes(content: str, fence: str) -> bool:
+    m = _FENCE_RE.match(content)
+    return bool(m) and m.group("fence")[0] == fence[0] and len(m.group("fence")) >= len(fence) and not m["info"].strip()
+
+
 @dataclass(frozen=True)
 class Located:
     """Where notelink's block sits in a text.
 
-    ``start`` is the offset of the BEGIN line, ``end`` the offset just after the
-    END marker's content (before its line ending), ``body`` the lines between them.
+    ``start`` is the offset of the BEGIN line, ``end`` the offset just after the END
+    marker (before its line ending, or before text glued to it), ``body`` the lines
+    between them, ``eol`` the BEGIN line's ending, ``digest`` the BEGIN marker's digest
+    (None in a block written before there was one), ``noeol`` its flag.
     """
 
     start: int
     end: int
     body: list[str]
+    eol: str
+    digest: str | None
+    noeol: bool
 
 
 def locate(text: str) -> Located | None:
     """Find the block: the last BEGIN line that has an END line after it, and the first
-    such END (so marker look-alikes typed before or after the block are not taken)."""
+    such END (so marker look-alikes typed before or after the block are not taken).
+    An END line may have text glued after it (appended to an old block that ended the
+    note without a line ending)."""
     lines = _lines(text)
-    begins = [i for i, (_, content, _) in enumerate(lines) if content.strip() == BEGIN]
-    ends = [i for i, (_, content, _) in enumerate(lines) if content.strip() == END]
-    for b in reversed(begins):
-        after = [e for e in ends if e > b]
+    begins: list[tuple[int, re.Match[str]]] = []
+    ends: list[tuple[int, int]] = []
+    for i in _marker_lines(lines):
+        start, content, _ = lines[i]
+        stripped = content.strip()
+        m = _BEGIN_RE.fullmatch(stripped)
+        if m:
+            begins.append((i, m))
+            continue
+        lead = content[: len(content) - len(content.lstrip())]
+        if stripped == END:
+            ends.append((i, start + len(content)))
+        elif content.lstrip().startswith(END):
+            ends.append((i, start + len(lead) + len(END)))
+    for b, m in reversed(begins):
+        after = [(e, off) for e, off in ends if e > b]
         if after:
-            e = after[0]
-            start = lines[b][0]
-            end = lines[e][0] + len(lines[e][1])
-            return Located(start, end, [c for _, c, _ in lines[b + 1 : e]])
+            e, end = after[0]
+            body = [c for _, c, _ in lines[b + 1 : e]]
+            eol = lines[b][2]
+            return Located(lines[b][0], end, body, eol, m.group("digest"), bool(m.group("noeol")))
     return None
 
 
@@ -101,24 +188,37 @@ def _strip_eol(text: str, eol: str, times: int) -> str:
     return text
 
 
+def _split_at(text: str, loc: Located) -> tuple[str, str]:
+    """The user's text before and after the block, with notelink's separators taken out."""
+    eol = loc.eol
+    before, after = text[: loc.start], text[loc.end :]
+    if after in ("", eol):
+        # At the end, where notelink appends it: E (+ E with noeol, or in an old block
+        # that ended the note without a line ending) before it, and E after.
+        return _strip_eol(before, eol, 2 if loc.noeol or after == "" else 1), ""
+    if after.startswith(eol):
+        after = after[len(eol) :]  # else: text glued to the END marker, kept as it is
+    return before, after
+
+
+def parts(text: str) -> tuple[str, Located | None, str]:
+    """Like :func:`split`, with the block's :class:`Located` (None without a block)."""
+    loc = locate(text)
+    if loc is None:
+        return text, None, ""
+    before, after = _split_at(text, loc)
+    return before, loc, after
+
+
 def split(text: str) -> tuple[str, list[str] | None, str]:
     """Split ``text`` into (the user's text before, the section body, the user's text after).
 
     Without a section: ``(text, None, "")``. ``prefix + suffix`` is the note as it
-    was before notelink added its block (exactly, when nobody edited around it).
+    was before notelink added its block (exactly, when nobody edited around it), and
+    never joins two of the user's lines.
     """
-    loc = locate(text)
-    if loc is None:
-        return text, None, ""
-    # The first line ending of the whole text is the one the block was written with.
-    eol = detect_eol(text)
-    before, after = text[: loc.start], text[loc.end :]
-    if after == "":
-        # Appended to a note without final newline: E + E + block.
-        return _strip_eol(before, eol, 2), loc.body, ""
-    # The END line has a line ending; whatever follows was typed after the block.
-    after = after[len(eol) :] if after.startswith(eol) else after[1:]
-    return _strip_eol(before, eol, 1), loc.body, after
+    before, loc, after = parts(text)
+    return before, None if loc is None else loc.body, after
 
 
 def remove(text: str) -> str:
@@ -131,25 +231,47 @@ def remove(text: str) -> str:
     return text if body is None else prefix + suffix
 
 
-def _block(body: list[str], eol: str) -> str:
-    return eol.join([BEGIN, *body, END])
+def _block(body: list[str], eol: str, block_digest: str | None, noeol: bool) -> str:
+    flags = "".join([f" {block_digest}" if block_digest else "", f" {NOEOL}" if noeol else ""])
+    return eol.join([f"<!-- notelink:begin{flags} -->", *body, END])
 
 
-def replace_body(text: str, body: list[str]) -> str:
-    """``text`` with its section body set to ``body`` (lines without endings).
+def replace_body(text: str, body: list[str], block_digest: str | None = None) -> str:
+    """``text`` with its section body set to ``body`` (lines without endings) and its
+    BEGIN marker carrying ``block_digest``.
 
-    An existing block is replaced in place and every byte around it is kept; a note
+    An existing block is replaced in place and every byte around it is kept (an old
+    block that ended the note without a line ending gets the ``noeol`` form); a note
     without one gets it appended as the module docstring describes.
     """
     eol = detect_eol(text)
     loc = locate(text)
     if loc is not None:
-        return text[: loc.start] + _block(body, eol) + text[loc.end :]
+        after = text[loc.end :]
+        if after == "":  # an old block at the very end of a note without final newline
+            return text[: loc.start] + _block(body, loc.eol or eol, block_digest, True) + (loc.eol or eol)
+        return text[: loc.start] + _block(body, loc.eol or eol, block_digest, loc.noeol) + after
     if text == "":
-        return _block(body, eol)
+        return _block(body, eol, block_digest, False) + eol
     if text.endswith(("\n", "\r")):
-        return text + eol + _block(body, eol) + eol
-    return text + eol + eol + _block(body, eol)
+        return text + eol + _block(body, eol, block_digest, False) + eol
+    return text + eol + eol + _block(body, eol, block_digest, True) + eol
+
+
+def clean(text: str, kept: list[str]) -> str:
+    """The text without notelink's block, ``kept`` (the owner's own lines from it) left
+    where the block was: ``clean`` never destroys what the owner typed.
+
+    >>> t = replace_body("a\\n", ["## H", "- [ ] [[X]]", "my remark"], "0badc0de")
+    >>> clean(t, ["my remark"])
+    'a\\n\\nmy remark\\n'
+    """
+    loc = locate(text)
+    if loc is None:
+        return text
+    if not kept:
+        return remove(text)
+    return text[: loc.start] + (loc.eol or detect_eol(text)).join(kept) + text[loc.end :]
 
 
 # --- the section's lines -----------------------------------------------------
@@ -168,14 +290,16 @@ def link_target(text: str) -> str | None:
 
     >>> link_target("[[Folder/Note#Part|shown]] — why"), link_target("[N](<my note.md>)")
     ('Folder/Note', 'my note.md')
+    >>> link_target("[Odd #1](<Odd #1.md>) — both connected to [[Hub]]")
+    'Odd #1.md'
+
     """
-    m = _WIKI_RE.search(text)
-    if m:
-        inner = m.group("inner").replace("\\|", "|")
+    wiki, md = _WIKI_RE.search(text), _MDLINK_RE.search(text)
+    if wiki and (md is None or wiki.start() < md.start()):
+        inner = wiki.group("inner").replace("\\|", "|")
         return inner.split("|", 1)[0].split("#", 1)[0].strip() or None
-    m = _MDLINK_RE.search(text)
-    if m:
-        return (m.group("angle") or m.group("plain")).strip() or None
+    if md:
+        return (md.group("angle") or md.group("plain")).strip() or None
     return None
 
 
@@ -196,39 +320,83 @@ def parse_item(line: str) -> Item | None:
     return Item(target, m.group("mark") != " ")
 
 
-def merge_body(old: list[str] | None, heading: str, new_lines: list[str]) -> list[str]:
+def own_shape(line: str) -> bool:
+    """Whether ``line`` has exactly the shape of an unticked line notelink writes.
+
+    >>> own_shape("- [ ] [[A]] — shared: x"), own_shape("- [ ] [[A]] TODO re-read"), own_shape("- [x] [[A]]")
+    (True, False, False)
+    """
+    return _OWN_SHAPE_RE.fullmatch(line) is not None
+
+
+def is_heading(line: str) -> bool:
+    """An ATX heading line (``## Related``), not a tag (``#todo``).
+
+    >>> is_heading("## Additional Connections"), is_heading("#todo check these")
+    (True, False)
+    """
+    return _HEADING_RE.match(line) is not None
+
+
+def heading_index(body: list[str]) -> int | None:
+    """The index of the section's heading: its first heading line above every line of
+    notelink's (text the owner typed above it stays theirs).
+
+    >>> heading_index(["#todo check these", "## Additional Connections", "- [ ] [[A]]"])
+    1
+    """
+    for i, line in enumerate(body):
+        if is_heading(line):
+            return i
+        if own_shape(line) or (line.lstrip().startswith(("- [x]", "- [X]")) and parse_item(line)):
+            return None
+    return None
+
+
+def merge_body(
+    old: list[str] | None, heading: str | None, new_lines: list[str], ours: Callable[[str], bool] | None = None
+) -> list[str]:
     """The body after a sync: the heading, the user's lines, and fresh suggestions.
 
-    Unticked suggestion lines are notelink's and are replaced by ``new_lines``
-    (placed where the first of them stood). Ticked lines and any other text the
-    user typed stay exactly where they were.
+    The unticked lines for which ``ours`` is true (by default: every line of notelink's
+    own shape) are notelink's and are replaced by ``new_lines``, placed where the first
+    of them stood. Ticked lines, blank lines and any other text stay exactly where they
+    were. The heading (see :func:`heading_index`) is set to
+    ``heading``; ``None`` leaves it out (the note has that heading already).
 
     >>> merge_body(["## Old", "- [x] [[A]]", "- [ ] [[B]]", "mine"], "## New", ["- [ ] [[C]]"])
     ['## New', '- [x] [[A]]', '- [ ] [[C]]', 'mine']
     """
+    ours = ours or own_shape
     rest = list(old or [])
-    if rest and rest[0].lstrip().startswith("#"):
-        rest = rest[1:]
+    h = heading_index(rest)
+    lead: list[str] = []
+    if h is not None:
+        lead, rest = rest[:h], rest[h + 1 :]
     kept: list[str] = []
     insert_at: int | None = None
     last_checked: int | None = None
     for line in rest:
         item = parse_item(line)
-        if item is not None and not item.checked:
+        if item is not None and not item.checked and ours(line):
             if insert_at is None:
                 insert_at = len(kept)
             continue
-        if item is not None:
+        if item is not None and item.checked:
             last_checked = len(kept)
         kept.append(line)
-    if insert_at is None:
-        insert_at = 0 if last_checked is None else last_checked + 1
-    return [heading, *kept[:insert_at], *new_lines, *kept[insert_at:]]
+    if insert_at is None and last_checked is not None:
+        insert_at = last_checked + 1
+    elif insert_at is None:  # after the blank lines a formatter puts under the heading
+        insert_at = next((i for i, line in enumerate(kept) if line.strip()), min(1, len(kept)))
+    head = [*lead, heading] if heading is not None else lead
+    return [*head, *kept[:insert_at], *new_lines, *kept[insert_at:]]
 
 
 def user_lines(body: list[str] | None) -> list[str]:
-    """Lines of ``body`` that are neither the heading nor a suggestion (and not blank)."""
+    """Lines of ``body`` that are neither the heading, nor blank, nor a suggestion."""
     rest = list(body or [])
-    if rest and rest[0].lstrip().startswith("#"):
-        rest = rest[1:]
+    h = heading_index(rest)
+    if h is not None:
+        rest = rest[h + 1 :]
     return [line for line in rest if line.strip() and parse_item(line) is None]
