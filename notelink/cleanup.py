@@ -1,19 +1,68 @@
-"""``notelink clean``: take notelink's section out of every note. No model, no cache."""
+"""``notelink clean``: take notelink's section out of every note, keeping what is the owner's.
+
+Before a block goes, what the owner decided in it is recorded (ticks, and deletions the
+block proves: :mod:`notelink.review`), and the lines the owner typed in it stay in the
+note where the block was. If the decisions cannot be saved, the notes that made them
+are left as they are. Notes excluded since the last sync are cleaned too. No model.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
-from notelink import section
-from notelink.vault import ReadError, decode, load_config, read_bytes, scan
+from notelink import review, section
+from notelink.decisions import DECISIONS_PATH, Decisions
+from notelink.links import Resolver, stem
+from notelink.notes import NoteRecord
+from notelink.parse import NoteError, parse_note
+from notelink.recordlog import RecordLog
+from notelink.store import vault_cache
+from notelink.vault import NoteFile, ReadError, decode, load_config, read_bytes, scan
 from notelink.writer import Conflict, WriteError, replace_note
 
 
-def clean_vault(root: Path) -> tuple[int, list[str]]:
+def _cached_records(root: Path, cache_dir: str | None) -> dict[str, NoteRecord]:
+    """What the last sync remembers of each note (empty when there is no usable cache)."""
+    try:
+        return RecordLog(vault_cache(root, cache_dir)).load(NoteRecord.from_json)
+    except Exception:  # a cache is rebuildable; clean works without one
+        return {}
+
+
+def kept_lines(
+    body: list[str], verdict: review.Verdict, offered: list[str], accepted: Callable[[str], bool] = lambda t: False
+) -> list[str]:
+    """The lines of a block that are the owner's: not the heading, not blank, not
+    notelink's unticked suggestions, not ticks recorded as decisions (``accepted`` tells,
+    for a raw link target, whether its acceptance is recorded).
+
+    >>> body = ["## H", "", "- [ ] [[A]] — x", "- [ ] [[B]] TODO", "- [x] [[C]]", "mine"]
+    >>> kept_lines(body, review.Verdict(False), [])
+    ['- [ ] [[B]] TODO', '- [x] [[C]]', 'mine']
+    """
+    ours = verdict.ours(offered)
+    h = section.heading_index(body)
+    out = []
+    for i, line in enumerate(body):
+        if i == h or not line.strip() or ours(line):
+            continue
+        item = section.parse_item(line)
+        if item is not None and item.checked and (item.target in verdict.basis or accepted(item.target)):
+            continue  # recorded as accepted: it comes back on the next sync
+        out.append(line)
+    return out
+
+
+def clean_vault(root: Path, cache_dir: str | None = None) -> tuple[int, list[str]]:
     """Remove the section from every note that has one; (notes cleaned, problems)."""
     config = load_config(root)
-    files, problems = scan(root, config)
-    cleaned = 0
+    files, problems = scan(root, replace(config, exclude=[]))
+    records = _cached_records(root, cache_dir)
+    resolver = Resolver([f.rel for f in files])
+    decisions = Decisions.load(root)
+    planned: list[tuple[NoteFile, bytes, str, bool]] = []
     for nf in files:
         try:
             data = read_bytes(nf, config.max_note_bytes)
@@ -21,8 +70,38 @@ def clean_vault(root: Path) -> tuple[int, list[str]]:
         except ReadError as e:
             problems.append(f"{nf.rel}: {e}")
             continue
-        new = section.remove(text)
-        if new == text:
+        prefix, loc, suffix = section.parts(text)
+        if loc is None:
+            continue
+        try:
+            links = parse_note(prefix + suffix, stem(nf.rel)).links
+        except NoteError as e:
+            problems.append(f"{nf.rel}: {e}")
+            continue
+        before = set(decisions.entries)
+        rec = records.get(nf.rel)
+        verdict = _verdict(nf.rel, loc, rec, decisions, resolver, {link.target for link in links if link.target})
+        for t in verdict.unaccept:
+            decisions.unset("accept", nf.rel, t)
+        for kind, targets in (("accept", verdict.accept), ("reject", verdict.reject)):
+            for t in sorted(targets):
+                if "\t" not in nf.rel + t and "\n" not in nf.rel + t:
+                    decisions.set(kind, nf.rel, t)
+        accepted = {raw for t in decisions.accepted(nf.rel) if (raw := section.link_target(resolver.link_text(t)))}
+        kept = kept_lines(loc.body, verdict, rec.offered if rec else [], accepted.__contains__)
+        new = section.clean(text, kept)
+        if new != text:
+            planned.append((nf, data, new, decisions.entries != before))
+    saved = True
+    try:
+        decisions.save(root)
+    except (Conflict, WriteError, OSError) as e:
+        problems.append(f"{DECISIONS_PATH}: {e}")
+        saved = False
+    cleaned = 0
+    for nf, data, new, decided in planned:
+        if decided and not saved:
+            problems.append(f"{nf.rel}: left as it is, so the decisions in its section are not lost")
             continue
         try:
             replace_note(nf.path, data, new.encode("utf-8"))
@@ -31,3 +110,21 @@ def clean_vault(root: Path) -> tuple[int, list[str]]:
             continue
         cleaned += 1
     return cleaned, problems
+
+
+def _verdict(
+    rel: str,
+    loc: section.Located,
+    rec: NoteRecord | None,
+    decisions: Decisions,
+    resolver: Resolver,
+    raw_links: set[str],
+) -> review.Verdict:
+    accepted = decisions.accepted(rel)
+    raw_of = {t: raw for t in accepted if (raw := section.link_target(resolver.link_text(t))) is not None}
+    items = [(i.target, i.checked) for line in loc.body if (i := section.parse_item(line)) is not None]
+    written = [(raw, note, bool(ticked)) for raw, note, ticked in rec.written] if rec is not None else []
+    body_links = {t for raw in raw_links if (t := resolver.resolve(raw, rel)) is not None}
+    return review.judge(
+        rel, loc.digest, items, written, accepted, raw_of, lambda raw: resolver.resolve(raw, rel), body_links
+    )

@@ -6,6 +6,7 @@ Heavy modules (torch, the pipeline) are imported inside the commands, so
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -134,7 +135,8 @@ def sync(
         vault, cache_dir, quiet, top_k=top_k, seed=seed, retrain=retrain, method=method, dims=dims, binary=binary
     )
     try:
-        with VaultLock(engine.store.folder, "sync"):
+        # A dry run writes nothing, not even the lock's note of who holds it.
+        with contextlib.nullcontext() if dry_run else VaultLock(engine.store.folder, "sync"):
             report, changes = run_sync(engine, dry_run=dry_run, quick=True)
     except Locked as e:
         _err(f"{e}; not syncing (a running `notelink watch` keeps the sections current)")
@@ -276,7 +278,7 @@ def clean(vault: str, cache_dir: str | None, quiet: bool) -> None:
     """Remove every section notelink wrote; each note gets back its own bytes."""
     from notelink.cleanup import clean_vault
 
-    cleaned, problems = clean_vault(Path(vault))
+    cleaned, problems = clean_vault(Path(vault), cache_dir)
     for line in problems:
         _err(line)
     if not quiet:

@@ -168,10 +168,7 @@ class Watcher:
         changes = engine.plan()
         now = time.time()
         held = {ch.rel for ch in changes if now - _mtime(self.root / ch.rel) < self.hold}
-        engine.apply([ch for ch in changes if ch.rel not in held])
-        engine.hold(held)
-        engine.save_decisions()
-        engine.save(synced=True)
+        engine.commit(changes, held)
         for rel in engine.report.changed:
             self.own[rel] = (engine.records[rel].size, engine.records[rel].mtime_ns)
         self.writes += len(engine.report.changed)

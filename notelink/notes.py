@@ -108,6 +108,8 @@ class NoteRecord:
     has_section: bool = False
     offered: list[str] = field(default_factory=list)  # unticked lines notelink last wrote
     offered_targets: list[str] = field(default_factory=list)  # their notes (vault paths)
+    block_digest: str | None = None  # the digest in the section's BEGIN marker
+    written: list[list[Any]] = field(default_factory=list)  # [raw target, note, ticked] notelink last wrote there
     floor: float = 0.0  # the score another note must beat to enter this note's suggestions
 
     def __post_init__(self) -> None:
@@ -178,7 +180,8 @@ def load_note(nf: NoteFile, limit: int) -> LoadedNote:
     try:
         data = read_bytes(nf, limit)
         text = decode(data, limit)
-        prefix, body, suffix = section.split(text)
+        prefix, loc, suffix = section.parts(text)
+        body = None if loc is None else loc.body
         parsed = parse_note(prefix + suffix, stem(nf.rel))
     except (ReadError, NoteError) as e:
         raise NoteProblem(str(e)) from None
@@ -206,5 +209,6 @@ def load_note(nf: NoteFile, limit: int) -> LoadedNote:
         enabled=parsed.enabled,
         items=[[i.target, i.checked] for i in items if i is not None],
         has_section=body is not None,
+        block_digest=None if loc is None else loc.digest,
     )
     return LoadedNote(record, data, text, tokens, title_tokens, body)

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from notelink import section
+from notelink import review, section
 from notelink.decisions import DECISIONS_PATH, Decisions
 from notelink.hybrid import MIN_LINKS
 from notelink.links import Resolver, suggestible
@@ -44,6 +44,7 @@ INDEX_ARRAYS, INDEX_META = "index.npz", "index.json"  # the matrices of the last
 PENDING = "pending.json"  # sections being written, until the cache that records them is saved
 _NO_TOKENS = np.zeros(0, np.int32)
 DEFAULT_TOP_K = 5
+SECTION_FORMAT = 2  # blocks carry a digest (notelink.review); a sync after an upgrade rewrites older ones
 
 
 @dataclass
@@ -95,6 +96,8 @@ class Change:
     record: NoteRecord
     offered: list[str]  # the unticked lines the new bytes hold
     offered_targets: list[str]
+    ours: Callable[[str], bool]  # which unticked lines of the old block are notelink's (replaced)
+    written: list[list[Any]]  # [raw target, note, ticked] of the lines notelink vouches for in the new block
 
 
 class Engine:
@@ -124,7 +127,10 @@ class Engine:
         self._state: dict[str, Any] = self.store.read_json("state.json") or {}
         self.previous: dict[str, NoteRecord] = {}
         self._files: list[NoteFile] | None = None  # the vault's notes at the last refresh
-        self._pending: dict[str, list[Any]] = {}  # rel → [file hash, lines, targets] of writes not yet saved
+        self._pending: dict[str, list[Any]] = {}  # rel → [file hash, lines, targets, written] of writes not yet saved
+        self._verdicts: dict[str, review.Verdict] = {}  # the blocks reviewed this run
+        self.decided: set[str] = set()  # notes whose review changed a decision this run
+        self.dry_run = False  # write nothing: not the vault, not the cache
 
     # --- settings -------------------------------------------------------------
     @property
@@ -171,6 +177,7 @@ class Engine:
             "min_score": self.min_score,
             "heading": self.config.heading,
             "exclude": self.config.exclude,
+            "sections": SECTION_FORMAT,
         }
 
     def _decisions_stamp(self) -> list[int] | None:
@@ -231,13 +238,14 @@ class Engine:
             temps: list[Path] = []
             files, problems = scan(self.root, self.config, temps)
             for folder in sorted({t.parent for t in temps}):
-                remove_stale_temps(folder)
+                if not self.dry_run:
+                    remove_stale_temps(folder)
         stage.done()
         self._files = files
         self.report.problems += problems
         if quick and reload:
             self._state = self.store.read_json("state.json") or {}
-            if not problems and self._unchanged_at_a_glance(files):
+            if not problems and not self.options.retrain and self._unchanged_at_a_glance(files):
                 self.report.unchanged_run = True
                 self.report.notes = len(files)
                 return files
@@ -245,7 +253,7 @@ class Engine:
             self._load_state()
         else:
             self.previous = dict(self.records)
-        if self.unchanged_since_sync(files):
+        if not self.options.retrain and self.unchanged_since_sync(files):
             self.report.unchanged_run = True
             self.report.notes = len(files)
             return files
@@ -308,6 +316,7 @@ class Engine:
                 self.report.renamed.append((old, new))
                 rec = new_records[new]
                 rec.offered, rec.offered_targets = self.records[old].offered, self.records[old].offered_targets
+                rec.written = self.records[old].written
 
     def needs_training(self) -> bool:
         """After ``refresh(allow_train=False)``: whether the model is due a retrain."""
@@ -344,12 +353,14 @@ class Engine:
         pending = self._pending.get(rec.rel)
         if pending is not None and pending[0] == rec.file_hash:
             rec.offered, rec.offered_targets = list(pending[1]), list(pending[2])
+            rec.written = list(pending[3]) if len(pending) > 3 else []
         return rec
 
     @staticmethod
     def _carry_over(new: NoteRecord, old: NoteRecord | None) -> NoteRecord:
         if old is not None:
             new.offered, new.offered_targets, new.floor = old.offered, old.offered_targets, old.floor
+            new.written = old.written
         return new
 
     def _docs(self, files: list[NoteFile], rels: list[str]) -> list[Read]:
@@ -379,7 +390,8 @@ class Engine:
         stage.done()
         for d in docs:  # the words were for training only: let the run's memory go
             d.tokens = _NO_TOKENS
-        self.model.save(self.store)
+        if not self.dry_run:
+            self.model.save(self.store)
         self.report.trained = True
         self.report.train_seconds = self.model.train_seconds
         self._state["trained_notes"] = self.model.notes
@@ -571,34 +583,49 @@ class Engine:
         return self.index().resolver
 
     # --- sections --------------------------------------------------------------
-    def _review(self, rel: str, resolver: Resolver, old: NoteRecord | None) -> None:
-        """Turn the user's edits of a re-read section into decisions."""
+    def verdict(self, rel: str, resolver: Resolver) -> review.Verdict:
+        """What the note's block, as its record saw it, proves (:mod:`notelink.review`)."""
         rec = self.records[rel]
-        if not rec.has_section or rel not in self.loaded:
-            return
-        present = {}
-        for target, ticked in rec.items:
-            t = resolver.resolve(target, rel)
-            if t is not None:
-                present[t] = present.get(t, False) or ticked
-        for t, ticked in present.items():
-            if ticked:
-                self.decisions.set("accept", rel, t)
-            else:
-                self.decisions.unset("accept", rel, t)
-        known = set(rec.offered_targets)
-        if old is not None:
-            known |= {resolver.resolve(t, rel) for t, ticked in old.items if ticked} - {None}
-        for t in sorted(known - set(present)):
-            if "\t" not in rel + t and "\n" not in rel + t:
-                self.decisions.set("reject", rel, t)
+        if not rec.has_section:
+            return review.Verdict(False)
+        accepted = self.decisions.accepted(rel)
+        raw_of = {t: raw for t in accepted if (raw := section.link_target(resolver.link_text(t))) is not None}
+        return review.judge(
+            rel,
+            rec.block_digest,
+            [(t, bool(ticked)) for t, ticked in rec.items],
+            [(raw, note, bool(ticked)) for raw, note, ticked in rec.written],
+            accepted,
+            raw_of,
+            lambda raw: resolver.resolve(raw, rel),
+            self.body_links(rel, resolver),
+        )
+
+    def body_links(self, rel: str, resolver: Resolver) -> set[str]:
+        """The notes that ``rel``'s text outside the section links to."""
+        return {t for raw in self.records[rel].links if (t := resolver.resolve(raw, rel)) is not None}
+
+    def _review(self, rel: str, resolver: Resolver) -> None:
+        """Turn the owner's edits of a re-read section into decisions: only what the block
+        proves (:mod:`notelink.review`)."""
+        verdict = self.verdict(rel, resolver)
+        self._verdicts[rel] = verdict
+        before = set(self.decisions.entries)
+        for t in verdict.unaccept:
+            self.decisions.unset("accept", rel, t)
+        for kind, targets in (("accept", verdict.accept), ("reject", verdict.reject)):
+            for t in sorted(targets):
+                if "\t" not in rel + t and "\n" not in rel + t:
+                    self.decisions.set(kind, rel, t)
+        if self.decisions.entries != before:
+            self.decided.add(rel)
 
     def plan(self) -> list[Change]:
         """Every note whose file must change, with its old and new bytes."""
         resolver = self.resolver()
         for rel in sorted(self.loaded):
             if rel in self.records:
-                self._review(rel, resolver, self.previous.get(rel))
+                self._review(rel, resolver)
         affected = self.affected()
         stage = self.progress.stage("ranking", 1)
         ranks = self.ranking(affected, progress=stage.update)
@@ -641,32 +668,40 @@ class Engine:
         return changes
 
     def _compose(self, rel: str, picks: list[tuple[str, float]], lines: list[str], resolver: Resolver) -> Change | None:
-        """The note with its section made of ``lines`` (and the accepted suggestions its
-        section lost), as a change if its bytes differ."""
+        """The note with its section made of ``lines`` (and, in a note without a section,
+        its accepted suggestions), as a change if its bytes differ."""
         rec = self.records[rel]
-        present = {resolver.resolve(t, rel) for t, _ in rec.items}
-        restore = [
-            _line(resolver.link_text(t), [], ticked=True)
-            for t in sorted(self.decisions.accepted(rel))
-            if t not in present and t in self.records
-        ]
-        if rel not in self.loaded and lines == rec.offered and not restore:
+        restore: list[str] = []
+        restored: list[list[Any]] = []
+        if not rec.has_section:  # after ``clean``: accepted suggestions come back ticked
+            linked = self.body_links(rel, resolver)
+            for t in sorted(self.decisions.accepted(rel) - linked):
+                if t in self.records and t != rel:
+                    restore.append(_line(resolver.link_text(t), [], ticked=True))
+                    restored.append([section.link_target(resolver.link_text(t)), t, True])
+        legacy = rec.has_section and rec.block_digest is None
+        if rel not in self.loaded and lines == rec.offered and not restore and not legacy:
             return None
         current = self._reread(rel)
         if current is None:
             return None
         data, text, body = current
-        new = _render(text, body, self.config.heading, restore + lines).encode("utf-8")
+        verdict = self._verdicts.get(rel) or self.verdict(rel, resolver)
+        ours = verdict.ours(rec.offered)
         targets = [t for t, _ in picks]
+        offered = [[section.link_target(line), t, False] for line, t in zip(lines, targets, strict=True)]
+        vouched = [list(v) for v in verdict.vouched]
+        written = restored + vouched + offered
+        new = _render(rel, text, body, self.config.heading, restore + lines, ours, written).encode("utf-8")
         if new == data:
-            rec.offered, rec.offered_targets = lines, targets
+            rec.offered, rec.offered_targets, rec.written = lines, targets, written
         elif section.remove(new.decode("utf-8")) != section.remove(text):
             # The equivalence check: outside the section, not one byte may differ.
             self.report.problems.append(f"{rel}: internal error, refusing a write that would change the note")
             self.report.retry.add(rel)
         else:
             # What notelink offered changes only once the write succeeds.
-            return Change(rel, sha(data), restore + lines, sha(new), rec, lines, targets)
+            return Change(rel, sha(data), restore + lines, sha(new), rec, lines, targets, ours, written)
         return None
 
     def new_bytes(self, ch: Change) -> bytes:
@@ -681,7 +716,7 @@ class Engine:
         if current is None:
             raise Conflict(CONFLICT)
         _, text, body = current
-        new = _render(text, body, self.config.heading, ch.lines).encode("utf-8")
+        new = _render(ch.rel, text, body, self.config.heading, ch.lines, ch.ours, ch.written).encode("utf-8")
         if sha(new) != ch.new_hash:
             raise Conflict("internal error: the section came out other than planned; left alone, retried next run")
         return new
@@ -710,7 +745,7 @@ class Engine:
     def apply(self, changes: list[Change]) -> None:
         if changes:
             # Said before the first write, so a run stopped after it is understood (_own_write).
-            self._pending.update({ch.rel: [ch.new_hash, ch.offered, ch.offered_targets] for ch in changes})
+            self._pending.update({ch.rel: [ch.new_hash, ch.offered, ch.offered_targets, ch.written] for ch in changes})
             self.store.write_json(PENDING, {"writes": self._pending})
         stage = self.progress.stage("writing sections", len(changes))
 
@@ -749,11 +784,11 @@ class Engine:
     def _written(self, ch: Change, st: os.stat_result, new: bytes) -> None:
         """Bring the note's record up to what was just written (``new``)."""
         ch.record.size, ch.record.mtime_ns, ch.record.file_hash = st.st_size, st.st_mtime_ns, ch.new_hash
-        ch.record.offered, ch.record.offered_targets = ch.offered, ch.offered_targets
-        _, body, _ = section.split(new.decode("utf-8"))
-        items = [section.parse_item(line) for line in (body or [])]
+        ch.record.offered, ch.record.offered_targets, ch.record.written = ch.offered, ch.offered_targets, ch.written
+        _, loc, _ = section.parts(new.decode("utf-8"))
+        items = [section.parse_item(line) for line in (loc.body if loc else [])]
         ch.record.items = [[sys.intern(i.target), i.checked] for i in items if i is not None]
-        ch.record.has_section = body is not None
+        ch.record.has_section, ch.record.block_digest = loc is not None, loc.digest if loc else None
         self.report.changed.append(ch.rel)
 
     def next_run(self) -> None:
@@ -761,6 +796,7 @@ class Engine:
         per-run results are dropped; records, model and the last index are kept."""
         self.report = Report()
         self.loaded, self._lexicon = {}, {}
+        self._verdicts, self.decided = {}, set()
         self.decisions = Decisions.load(self.root)
         self.config = load_config(self.root)
         self._prev_index = self._index
@@ -768,12 +804,38 @@ class Engine:
         self._must_train = False
         self.refitted = False
 
-    def save_decisions(self) -> None:
-        """Write ``.notelink/decisions.txt`` if this run changed a decision."""
+    def save_decisions(self) -> bool:
+        """Write ``.notelink/decisions.txt`` if this run changed a decision; False if it
+        could not be written."""
         try:
             self.decisions.save(self.root)
         except (Conflict, WriteError, OSError) as e:
             self.report.problems.append(f"{DECISIONS_PATH}: {e}")
+            return False
+        return True
+
+    def commit(self, changes: list[Change], held: set[str] | frozenset[str] = frozenset()) -> None:
+        """Record the run: decisions first, then the sections, then the cache.
+
+        A note whose review made a decision that could not be saved keeps its section
+        as it is (the evidence of the decision) and its old record, so the next run
+        reviews it again and records the decision then."""
+        if self.save_decisions():
+            unsaved: set[str] = set()
+        else:
+            unsaved = set(self.decided)
+            for rel in sorted(unsaved):
+                self.report.problems.append(f"{rel}: its review is kept in the note until the decisions can be saved")
+        self.apply([ch for ch in changes if ch.rel not in held and ch.rel not in unsaved])
+        self.hold(set(held) | unsaved)
+        for rel in unsaved:
+            old = self.previous.get(rel)
+            if old is not None:
+                self.records[rel] = old
+            else:
+                self.records.pop(rel, None)
+            self._dirty.discard(rel)
+        self.save(synced=True)
 
     def hold(self, rels: set[str]) -> None:
         """Leave these notes' sections for a later run (the daemon: being edited)."""
@@ -867,25 +929,34 @@ def _line(link: str, reasons: list[str], ticked: bool = False) -> str:
     return f"- [{'x' if ticked else ' '}] {link}{reason}"
 
 
-def _render(text: str, body: list[str] | None, heading: str, lines: list[str]) -> str:
-    """The note's text with its section brought up to date (or removed when empty)."""
-    merged = section.merge_body(body, heading, lines)
-    has_content = any(section.parse_item(line) for line in merged[1:]) or section.user_lines(merged)
-    if not has_content:
+def _render(
+    rel: str,
+    text: str,
+    body: list[str] | None,
+    heading: str,
+    lines: list[str],
+    ours: Callable[[str], bool],
+    written: list[list[Any]],
+) -> str:
+    """The note's text with its section brought up to date (or removed when empty). The
+    heading is left out when the note has that heading line of its own."""
+    prefix, _, suffix = section.parts(text)
+    own_heading = any(line.strip() == heading.strip() for line in (prefix + suffix).splitlines())
+    merged = section.merge_body(body, None if own_heading else heading, lines, ours)
+    if not any(section.parse_item(line) for line in merged) and not section.user_lines(merged):
         return section.remove(text)
-    return section.replace_body(text, merged)
+    return section.replace_body(text, merged, section.digest(rel, (raw for raw, _, _ in written)))
 
 
 def sync(engine: Engine, dry_run: bool = False, quick: bool = False) -> tuple[Report, list[Change]]:
     """One full pass; with ``dry_run`` nothing is written (not even the cache). ``quick``:
     see :meth:`Engine.refresh` (the records are not loaded when nothing changed)."""
+    engine.dry_run = dry_run
     engine.refresh(quick=quick)
     if engine.report.unchanged_run:
         return engine.report, []
     changes = engine.plan()
     if dry_run:
         return engine.report, changes
-    engine.apply(changes)
-    engine.save_decisions()
-    engine.save(synced=True)
+    engine.commit(changes)
     return engine.report, changes

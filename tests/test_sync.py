@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -62,11 +64,12 @@ def test_clean_gives_back_every_byte(vault: Path) -> None:
 def test_shapes_of_the_sample_vault_survive(vault: Path) -> None:
     sync(vault)
     crlf = (vault / "kitchen/bread/Bulk Fermentation.md").read_bytes()
-    assert b"\r\n<!-- notelink:begin -->\r\n## Additional Connections\r\n" in crlf
+    assert re.search(rb"\r\n<!-- notelink:begin [0-9a-f]{8} -->\r\n## Additional Connections\r\n", crlf)
     assert b"\n" not in crlf.replace(b"\r\n", b"")
     assert (vault / "garden/Soil pH.md").read_bytes().startswith(b"\xef\xbb\xbf---")
     eclipses = (vault / "sky/Eclipses.md").read_bytes()
-    assert eclipses.endswith(b"<!-- notelink:end -->")
+    assert eclipses.endswith(b"<!-- notelink:end -->\n")  # the note had no final newline
+    assert re.search(rb"\n\n<!-- notelink:begin [0-9a-f]{8} noeol -->\n", eclipses)
     assert (vault / "inbox/Empty.md").read_bytes() == b""  # nothing to say about an empty note
     assert not (vault / "templates/Daily note.md").read_bytes().count(b"notelink")  # excluded by .notelink.toml
     emoji = vault / "ml/2024 12 30 03 42 50 - 🪆 Introduction to Matryoshka Embedding Models.md"
@@ -91,6 +94,23 @@ def test_dry_run_writes_nothing(vault: Path, cache_dir: Path) -> None:
     assert "\n    ## Additional Connections\n    - [ ] [[" in out
     assert snapshot(vault) == before
     assert not (cache_dir.exists() and any(cache_dir.rglob("state.json")))
+
+
+def test_a_dry_run_leaves_the_cache_exactly_as_it_was(vault: Path, cache_dir: Path) -> None:
+    sync(vault)
+    (vault / "sky/Telescopes.md").write_text("# Telescopes\n\nA new text about lenses and mirrors.\n")
+    before, times = snapshot(cache_dir), mtimes(cache_dir)
+    code, out, _ = sync(vault, "--dry-run", "--seed", "9")  # a new seed: a retrain, not saved
+    assert code == 0 and "would change:" in out
+    assert snapshot(cache_dir) == before and mtimes(cache_dir) == times
+    code, out, err = run("status", str(vault), "--json")
+    assert code == 0 and json.loads(out)["vocabulary"] > 0, err
+
+
+def test_retrain_retrains_an_unchanged_vault(vault: Path) -> None:
+    sync(vault)
+    code, out, _ = sync(vault, "--retrain", "--json")
+    assert code == 0 and json.loads(out)["trained"] is True
 
 
 def test_review_tick_delete_and_own_text_survive_a_resync(vault: Path) -> None:

@@ -113,7 +113,7 @@ def test_editor_save_patterns(watching: Watcher, vault: Path, pattern: str) -> N
     wait_for(lambda: watching.batches > batches, what="a batch")
     text = note.read_text(encoding="utf-8")
     assert section.remove(text) == user_text  # the user's edit is all there, once
-    assert text.count(section.BEGIN) == 1
+    assert text.count("<!-- notelink:begin") == 1
 
 
 def test_a_burst_of_500_changes_is_one_batch_or_few(watching: Watcher, vault: Path) -> None:
