@@ -236,6 +236,15 @@ def fuzz_one(text: str, body: list[str]) -> list[str]:
         for line in body:
             section.parse_item(line)
         section.merge_body(section.split(text)[1], "## H", body)
+        # The block moved by the owner to a line boundary: taking it out gives the text back.
+        eol = section.detect_eol(text)
+        cut = text.find(eol) + len(eol) if eol in text else 0
+        block = section.replace_body("", body, "0badc0de")
+        moved = text[:cut] + block + text[cut:]
+        loc = section.locate(moved)
+        at_end = cut >= len(text)  # a block ending the note is taken out with the separators notelink adds
+        if not at_end and loc is not None and loc.start == cut and loc.body == body and section.remove(moved) != text:
+            failures.append(f"splice: a moved block is not taken out whole on {text[:200]!r}")
     except Exception as e:
         failures.append(f"splice: {type(e).__name__}: {e} on {text[:200]!r}")
     return failures

@@ -2,8 +2,9 @@
 
 A target is the file name without ``.md``, compared case-insensitively (and
 NFC-normalised, since macOS writes names in NFD). A target with ``/`` matches as a
-path suffix. When several notes match, the shortest path wins, then the
-alphabetically first.
+path suffix. When several notes match, one spelled exactly as the target wins (so
+``MAAS.md`` and ``MaaS.md`` each have a link of their own), then the shortest path,
+then the alphabetically first.
 
 >>> r = Resolver(["Notes/Cosine.md", "Cosine.md", "deep/A/b.md"])
 >>> r.resolve("cosine"), r.resolve("A/B"), r.resolve("missing")
@@ -12,6 +13,9 @@ alphabetically first.
 ('[[Notes/Cosine|Cosine]]', '[[b]]')
 >>> print(r.link_text("x/Odd ]] name.md"))
 [Odd \\]\\] name](<x/Odd ]] name.md>)
+>>> r = Resolver(["MAAS.md", "MaaS.md"])
+>>> r.resolve("MaaS"), r.resolve("maas"), r.link_text("MaaS.md")
+('MaaS.md', 'MAAS.md', '[[MaaS]]')
 """
 
 from __future__ import annotations
@@ -57,9 +61,12 @@ class Resolver:
     def __init__(self, rels: list[str]) -> None:
         self._by_stem: dict[str, list[str]] = {}
         self._by_path: dict[str, str] = {}
+        self._exact: dict[str, str] = {}  # path without .md, NFC but not case-folded → note
         for rel in sorted(rels, key=lambda r: (len(r), r)):
             self._by_stem.setdefault(fold(stem(rel)), []).append(rel)
-            self._by_path.setdefault(fold(rel[:-3] if rel.lower().endswith(".md") else rel), rel)
+            path = rel[:-3] if rel.lower().endswith(".md") else rel
+            self._by_path.setdefault(fold(path), rel)
+            self._exact.setdefault(unicodedata.normalize("NFC", path), rel)
 
     def resolve(self, target: str, source: str | None = None) -> str | None:
         """The note ``target`` points to, or None. ``source`` anchors relative paths."""
@@ -75,8 +82,11 @@ class Resolver:
         key = fold(t)
         if "/" not in key:
             found = self._by_stem.get(key)
+            if found and len(found) > 1:
+                spelled = unicodedata.normalize("NFC", t)
+                return next((rel for rel in found if unicodedata.normalize("NFC", stem(rel)) == spelled), found[0])
             return found[0] if found else None
-        exact = self._by_path.get(key)
+        exact = self._exact.get(unicodedata.normalize("NFC", t)) or self._by_path.get(key)
         if exact is not None:
             return exact
         name = key.rsplit("/", 1)[-1]

@@ -232,6 +232,8 @@ class Engine:
         not even looked at. With ``quick`` (a one-shot ``sync``), a vault unchanged since
         the last sync is recognised before any record is loaded (and none is)."""
         stage = self.progress.stage("scanning", 1)
+        if only is not None:  # notes left for a later run are looked at again too
+            only = only | set(self._state.get("retry", []))
         if only is not None and not reload and self._files is not None:
             files, problems = rescan(self.root, self.config, self._files, only)
         else:
