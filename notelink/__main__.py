@@ -25,28 +25,9 @@ def run() -> None:
     except SystemExit as e:
         if e.code == EXIT_INTERRUPTED:  # the commands' own Ctrl-C line was written
             _leave()
-        _flush_stdout()
         raise
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # the run is over: its exit is not interrupted
-
-
-def _flush_stdout() -> None:
-    """Flush what the command printed now, not at exit: if its reader has stopped
-    reading (``notelink … | head``), that is a normal end, and stdout is pointed at the
-    null device instead of Python printing "Exception ignored … BrokenPipeError" at exit
-    (see ``cli.leave_quietly``)."""
-    try:
-        sys.stdout.flush()
-    except BrokenPipeError:
-        try:
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-            os.close(devnull)
-        except (OSError, ValueError):
-            pass
-    except (OSError, ValueError, AttributeError):
-        pass
 
 
 def _leave() -> None:
