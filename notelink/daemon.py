@@ -10,8 +10,8 @@ them into pipeline runs:
   current model, the notes they can affect re-ranked, only changed sections written).
   Only the notes the events named are looked at; a folder event, a config change or
   ``RESCAN_SECONDS`` without any batch looks at the whole vault (events can be lost);
-* a note saved in the last ``hold`` seconds is not written to (the user is typing in
-  it); it is picked up by a later batch;
+* a note saved in the last ``hold`` seconds (an event named it, or its mtime is that
+  recent) is not written to (the user is typing in it); it is picked up by a later batch;
 * notelink's own writes are recognised (the size and mtime it left behind) and do
   not count as changes, so the daemon never feeds itself;
 * when the notes changed since training reach the retrain threshold, a new model is
@@ -61,6 +61,7 @@ class Watcher:
         self.wake = threading.Condition()
         self.dirty_at: float | None = None  # monotonic time of the last relevant event
         self.held: set[str] = set()
+        self.seen: dict[str, float] = {}  # note → monotonic time of the last event naming it
         # The notes events named since the last batch; None: look at the whole vault.
         self.pending: set[str] | None = set()
         self.last_scan = time.monotonic()  # of the whole vault
@@ -124,6 +125,9 @@ class Watcher:
                 rels = None  # new excludes: any note may come or go
         log.debug("%s %s", kind, " -> ".join(paths))
         with self.wake:
+            now = time.monotonic()
+            for rel in rels or ():
+                self.seen[rel] = now
             if rels is None or self.pending is None:
                 self.pending = None
             else:
@@ -166,8 +170,7 @@ class Watcher:
         elif engine.needs_training():
             self._train_in_background()
         changes = engine.plan()
-        now = time.time()
-        held = {ch.rel for ch in changes if now - _mtime(self.root / ch.rel) < self.hold}
+        held = self._being_edited([ch.rel for ch in changes])
         engine.commit(changes, held)
         for rel in engine.report.changed:
             self.own[rel] = (engine.records[rel].size, engine.records[rel].mtime_ns)
@@ -183,6 +186,17 @@ class Watcher:
             f", {len(held)} held (being edited)" if held else "",
             time.monotonic() - start,
         )
+
+    def _being_edited(self, rels: list[str]) -> set[str]:
+        """The notes saved less than ``hold`` seconds ago: an event named them that
+        recently, or (events can be lost) their mtime says so. An mtime in the future
+        (a sync tool keeping another machine's, ``touch -d``) is no sign of typing: the
+        note would be held until the clock caught up with it."""
+        now, mono = time.time(), time.monotonic()
+        with self.wake:
+            self.seen = {rel: t for rel, t in self.seen.items() if mono - t < self.hold}
+            recent = set(self.seen)
+        return {rel for rel in rels if rel in recent or 0 <= now - _mtime(self.root / rel) < self.hold}
 
     def _train_in_background(self) -> None:
         def train() -> None:
