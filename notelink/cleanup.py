@@ -25,7 +25,7 @@ def clean_vault(root: Path) -> tuple[int, list[str]]:
         if new == text:
             continue
         try:
-            replace_note(nf.path, data, new.encode("utf-8"))
+            replace_note(nf.path, data, new.encode("utf-8"), root=root)
         except (Conflict, WriteError) as e:
             problems.append(f"{nf.rel}: {e}")
             continue
