@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from notelink.vault import VaultError
-from notelink.writer import READ_FLAGS, WriteError, open_folder, replace_note, write_file
+from notelink.writer import READ_FLAGS, Unsafe, WriteError, open_folder, replace_note, write_file
 
 DECISIONS_PATH = ".notelink/decisions.txt"
 HEADER = (
@@ -147,7 +147,9 @@ def _read(root: Path) -> bytes | None:
     folder_name, name = DECISIONS_PATH.split("/")
     try:
         folder = open_folder(root, [folder_name])
-    except FileNotFoundError:
+    except Unsafe as e:
+        raise VaultError(f"{root}: {e}; notelink keeps its decisions in a real folder") from None
+    except (FileNotFoundError, NotADirectoryError):  # none yet, or no vault folder (which the scan says)
         return None
     except OSError as e:
         raise VaultError(

@@ -108,7 +108,7 @@ def _read_config(path: Path) -> bytes | None:
     waiting on a FIFO."""
     try:
         st = os.lstat(path)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # none, or no vault folder (which the scan says)
         return None
     if stat.S_ISLNK(st.st_mode):
         raise OSError(errno.ELOOP, "it is a symlink; the config must be a regular file in the vault")
@@ -118,7 +118,7 @@ def _read_config(path: Path) -> bytes | None:
     with os.fdopen(fd, "rb") as f:
         if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
             raise OSError(errno.EINVAL, "not a regular file (a FIFO or device?)")
-        return f.read(1 << 20)
+        return f.read()
 
 
 def _glob_regex(pattern: str) -> re.Pattern[str]:
@@ -289,10 +289,11 @@ def read_bytes(note: NoteFile, limit: int = MAX_NOTE_BYTES) -> bytes:
     try:
         folder = _note_folder(note.path, parts)
         try:
-            fd = os.open(parts[-1], READ_FLAGS, dir_fd=folder)
+            # Through open() (its opener does the work relative to the folder fd).
+            f = open(note.path, "rb", opener=lambda _path, _flags: os.open(parts[-1], READ_FLAGS, dir_fd=folder))
         finally:
             os.close(folder)
-        with os.fdopen(fd, "rb") as f:
+        with f:
             st = os.fstat(f.fileno())
             if not stat.S_ISREG(st.st_mode):
                 raise ReadError("not a regular file now; left alone")
