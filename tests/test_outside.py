@@ -379,3 +379,27 @@ def test_search_reads_notes_the_safe_way(vault: Path, monkeypatch: pytest.Monkey
     result = CliRunner().invoke(main, ["search", "telescope", "--vault", str(vault)])
     assert result.exit_code == 0, result.output
     assert "sky/Telescopes.md" in seen
+
+
+def test_the_daemon_goes_on_past_a_name_that_is_not_utf8(vault: Path) -> None:
+    import threading
+
+    from test_watch import wait_for
+
+    from notelink.daemon import Watcher
+    from notelink.pipeline import Options
+
+    w = Watcher(vault, Options(method="tfidf"), quiet=0.3, hold=0.0)
+    w.start()
+    loop = threading.Thread(target=w.run, name="watch-loop")
+    loop.start()
+    try:
+        _bytes_file(vault / "sky", b"bad\xff.md", f"# Bad\n\n{SKY}\n".encode())
+        note = vault / "sky/Andromeda.md"
+        note.write_text(f"# Andromeda\n\n{SKY} See it with [[Binoculars]].\n", encoding="utf-8")
+        wait_for(lambda: has_section(note), what="a section in the new note")
+        assert b"bad" not in note.read_bytes()
+    finally:
+        w.stop()
+        loop.join(30)
+    assert not loop.is_alive()
