@@ -104,7 +104,7 @@ def clean_vault(root: Path, cache_dir: str | None = None) -> tuple[int, list[str
             problems.append(f"{nf.rel}: left as it is, so the decisions in its section are not lost")
             continue
         try:
-            replace_note(nf.path, data, new.encode("utf-8"))
+            replace_note(nf.path, data, new.encode("utf-8"), root=root)
         except (Conflict, WriteError) as e:
             problems.append(f"{nf.rel}: {e}")
             continue

@@ -181,7 +181,7 @@ def sync(
     )
     try:
         # A dry run writes nothing, not even the lock's note of who holds it.
-        with contextlib.nullcontext() if dry_run else VaultLock(engine.store.folder, "sync"):
+        with contextlib.nullcontext() if dry_run else VaultLock(engine.root, engine.store.folder, "sync"):
             report, changes = run_sync(engine, dry_run=dry_run, quick=True)
     except Locked as e:
         _err(f"{e}; not syncing (a running `notelink watch` keeps the sections current)")
@@ -322,8 +322,16 @@ def words(
 def clean(vault: str, cache_dir: str | None, quiet: bool) -> None:
     """Remove every section notelink wrote; each note gets back its own bytes."""
     from notelink.cleanup import clean_vault
+    from notelink.lock import Locked, VaultLock
+    from notelink.store import vault_cache
 
-    cleaned, problems = clean_vault(Path(vault), cache_dir)
+    root = Path(vault)
+    try:
+        with VaultLock(root, vault_cache(root, cache_dir), "clean"):
+            cleaned, problems = clean_vault(root, cache_dir)
+    except Locked as e:
+        _err(f"{e}; not cleaning (stop `notelink watch` first, or it puts every section back)")
+        sys.exit(EXIT_USAGE)
     for line in problems:
         _err(line)
     if not quiet:
@@ -348,7 +356,7 @@ def status(vault: str, as_json: bool, cache_dir: str | None, quiet: bool) -> Non
     }
     from notelink.lock import running
 
-    out["daemon"] = running(engine.store.folder)
+    out["daemon"] = running(engine.root, engine.store.folder)
     hybrid = engine._state.get("hybrid")
     if engine.report.unchanged_run:
         out.update(synced=True, out_of_date=[])
@@ -458,14 +466,16 @@ def search(query_text: str, vault: str, limit: int, as_json: bool, cache_dir: st
     from notelink import section
     from notelink.search import search as run
     from notelink.search import snippet
+    from notelink.vault import NoteFile, ReadError, read_bytes
 
     engine = _engine(vault, cache_dir, quiet)
     engine.refresh()
     rows = []
     for hit in run(engine.index(), query_text, limit):
         try:
-            text = section.remove((engine.root / hit.rel).read_bytes().decode("utf-8", errors="replace"))
-        except OSError:
+            data = read_bytes(NoteFile(hit.rel, engine.root / hit.rel, 0, 0), engine.config.max_note_bytes)
+            text = section.remove(data.decode("utf-8", errors="replace"))
+        except ReadError:
             text = ""
         rows.append({"note": hit.rel, "title": hit.title, "score": round(hit.score, 4),
                      "snippet": snippet(text, query_text)})  # fmt: skip

@@ -68,7 +68,7 @@ class Watcher:
         self.own: dict[str, tuple[int, int]] = {}  # rel → (size, mtime_ns) notelink left
         self.batches = 0
         self.writes = 0
-        self.lock = VaultLock(vault_cache(self.root, cache_dir), "watch")
+        self.lock = VaultLock(self.root, vault_cache(self.root, cache_dir), "watch")
         self._observer: Any = None
         self._trainer: threading.Thread | None = None
         self._swap_model = False

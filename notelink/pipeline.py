@@ -754,7 +754,7 @@ class Engine:
         def write(ch: Change) -> tuple[os.stat_result, bytes] | Exception:
             try:
                 new = self.new_bytes(ch)  # the record is updated from the same bytes
-                return replace_note(self.root / ch.rel, ch.old, new), new
+                return replace_note(self.root / ch.rel, ch.old, new, root=self.root), new
             except (Conflict, WriteError) as e:
                 return e
 

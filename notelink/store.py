@@ -3,7 +3,7 @@
 Default location: the platform's user cache folder (``~/.cache/notelink/<vault>`` on
 Linux), one sub-folder per vault; ``--cache-dir`` or ``NOTELINK_CACHE_DIR`` moves it.
 Everything is JSON or ``.npy`` loaded with ``allow_pickle=False``; deleting the folder
-only costs a retrain.
+only costs a retrain, and a file cut short (a full disk, a crash) is treated as missing.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ import hashlib
 import json
 import os
 import re
+import zipfile
+import zlib
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -21,6 +23,8 @@ from notelink.writer import write_file
 
 CACHE_ENV = "NOTELINK_CACHE_DIR"
 FORMAT = 1
+# What loading a cut-short or damaged cache file raises: it is then treated as missing.
+DAMAGED = (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.error)
 
 
 def cache_root(override: str | os.PathLike[str] | None = None) -> Path:
@@ -67,7 +71,7 @@ class Store:
     def read_array(self, name: str) -> np.ndarray | None:
         try:
             return np.load(self.folder / name, allow_pickle=False)
-        except (OSError, ValueError):
+        except DAMAGED:
             return None
 
     def write_array(self, name: str, array: np.ndarray) -> None:
@@ -81,7 +85,7 @@ class Store:
         try:
             with np.load(self.folder / name, allow_pickle=False) as data:
                 return {key: data[key] for key in data.files}
-        except (OSError, ValueError, KeyError):
+        except DAMAGED:
             return None
 
 

@@ -1,15 +1,19 @@
 """The vault on disk: which files are notes, the optional ``.notelink.toml``, reading a note.
 
 What is skipped: dot-folders (``.obsidian/``, ``.trash/``, ``.git/``, ``.notelink/`` …),
-dot-files, anything not ending in ``.md``, anything that is not a regular file, the
-``exclude`` globs of ``.notelink.toml``, and symlinks: a symlinked note is never
-read or written (one pointing inside the vault is that note again, which is
-processed under its own name; one pointing outside gets a message), and symlinked
-folders are never followed (no loops, no way out).
+dot-files, anything not ending in ``.md``, Excalidraw drawings (``*.excalidraw.md``),
+anything that is not a regular file, a file or folder whose name is not valid UTF-8
+(with a message: a name notelink cannot spell cannot be linked to), the ``exclude``
+globs of ``.notelink.toml``, and symlinks: a symlinked note is never read or written
+(one pointing inside the vault is that note again, which is processed under its own
+name; one pointing outside gets a message), and symlinked folders are never followed
+(no loops, no way out).
 """
 
 from __future__ import annotations
 
+import difflib
+import errno
 import os
 import re
 import stat
@@ -17,7 +21,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from notelink.writer import TMP_SUFFIX
+from notelink.writer import READ_FLAGS, TMP_SUFFIX, open_folder
 
 CONFIG_NAME = ".notelink.toml"
 DEFAULT_HEADING = "## Additional Connections"
@@ -49,15 +53,34 @@ class Config:
     max_note_bytes: int = MAX_NOTE_BYTES
 
 
+KNOWN_KEYS = ("exclude", "heading", "top_k", "min_score", "max_note_bytes")
+
+
 def load_config(root: Path) -> Config:
-    """Read ``.notelink.toml`` at the vault root (all keys optional)."""
+    """Read ``.notelink.toml`` at the vault root (all keys optional, at the top level or
+    under ``[notelink]``). One that exists but is not a readable regular file, or that
+    holds a key notelink does not know, stops the run: its settings are never dropped
+    in silence."""
     path = root / CONFIG_NAME
-    if not path.is_file():
+    try:
+        raw = _read_config(path)
+    except OSError as e:
+        raise VaultError(f"{path}: cannot read the config: {e.strerror or e}") from None
+    if raw is None:
         return Config()
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise VaultError(f"{path}: malformed config: {e}") from None
+    table = data.get("notelink")
+    unknown = [k for k in data if k not in KNOWN_KEYS and not (k == "notelink" and isinstance(table, dict))]
+    if isinstance(table, dict):
+        unknown += [k for k in table if k not in KNOWN_KEYS]
+    if unknown:
+        key = unknown[0]
+        close = difflib.get_close_matches(key, KNOWN_KEYS, n=1)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        raise VaultError(f"{path}: unknown key '{key}'; {hint}known keys: {', '.join(KNOWN_KEYS)}")
     data = data.get("notelink", data)
     cfg = Config()
     exclude = data.get("exclude", [])
@@ -78,6 +101,24 @@ def load_config(root: Path) -> Config:
             raise VaultError(f"{path}: 'min_score' must be a number")
         cfg.min_score = float(data["min_score"])
     return cfg
+
+
+def _read_config(path: Path) -> bytes | None:
+    """The config's bytes, None when there is none; never through a symlink, never
+    waiting on a FIFO."""
+    try:
+        st = os.lstat(path)
+    except (FileNotFoundError, NotADirectoryError):  # none, or no vault folder (which the scan says)
+        return None
+    if stat.S_ISLNK(st.st_mode):
+        raise OSError(errno.ELOOP, "it is a symlink; the config must be a regular file in the vault")
+    if stat.S_ISDIR(st.st_mode):
+        raise OSError(errno.EISDIR, "it is a folder, not a file")
+    fd = os.open(path, READ_FLAGS)
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file (a FIFO or device?)")
+        return f.read()
 
 
 def _glob_regex(pattern: str) -> re.Pattern[str]:
@@ -110,7 +151,26 @@ def excluded(rel: str, patterns: list[re.Pattern[str]]) -> bool:
 
 
 def is_note_name(name: str) -> bool:
-    return name.lower().endswith(".md") and not name.startswith(".")
+    """A Markdown note's name: ``*.md``, not a dot-file, not an Excalidraw drawing
+    (``*.excalidraw.md`` holds a drawing's data, not prose)."""
+    lower = name.lower()
+    return lower.endswith(".md") and not name.startswith(".") and not lower.endswith(".excalidraw.md")
+
+
+def shown(rel: str) -> str:
+    """``rel`` printable whatever its bytes: a byte that is not UTF-8 is shown as ``\\xff``."""
+    return os.fsencode(rel).decode("utf-8", "backslashreplace")
+
+
+def _utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # undecodable bytes, kept by the file system encoding as surrogates
+        return False
+    return True
+
+
+BAD_NAME = "name is not valid UTF-8; left alone (rename it)"
 
 
 def scan(root: Path, config: Config, temps: list[Path] | None = None) -> tuple[list[NoteFile], list[str]]:
@@ -124,9 +184,12 @@ def scan(root: Path, config: Config, temps: list[Path] | None = None) -> tuple[l
     problems: list[str] = []
     root_str = os.fspath(root)
     for dirpath, dirnames, filenames in os.walk(root_str):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         reldir = os.path.relpath(dirpath, root_str)
         prefix = "" if reldir == "." else reldir.replace(os.sep, "/") + "/"
+        for d in sorted(dirnames):
+            if not d.startswith(".") and not _utf8(d):
+                problems.append(f"{shown(prefix + d)}/: folder {BAD_NAME}")
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and _utf8(d))
         base = Path(dirpath)
         for name in sorted(filenames):
             if temps is not None and name.startswith(".") and name.endswith(TMP_SUFFIX):
@@ -134,6 +197,9 @@ def scan(root: Path, config: Config, temps: list[Path] | None = None) -> tuple[l
             if not is_note_name(name):
                 continue
             rel = prefix + name
+            if not _utf8(name):
+                problems.append(f"{shown(rel)}: file {BAD_NAME}")
+                continue
             if patterns and excluded(rel, patterns):
                 continue
             note = _stat_note(base / name, rel, real_root, problems)
@@ -157,6 +223,10 @@ def rescan(root: Path, config: Config, files: list[NoteFile], rels: set[str]) ->
         if any(p.startswith(".") or p in ("", "..") for p in parts) or not is_note_name(parts[-1]):
             continue
         if patterns and excluded(rel, patterns):
+            continue
+        if not _utf8(rel):
+            if os.path.lexists(root.joinpath(*parts)):
+                problems.append(f"{shown(rel)}: file {BAD_NAME}")
             continue
         path = root.joinpath(*parts)
         if path.parent.resolve() != real_root.joinpath(*parts[:-1]):
@@ -212,11 +282,34 @@ def decode(data: bytes, limit: int = MAX_NOTE_BYTES) -> str:
 
 
 def read_bytes(note: NoteFile, limit: int = MAX_NOTE_BYTES) -> bytes:
+    """The note's bytes, read without following a symlink, neither the note's nor a
+    folder's between the vault and it (one swapped in since the scan is refused), and
+    never waiting on a FIFO; :class:`ReadError` says why not."""
+    parts = note.rel.split("/")
     try:
-        st = os.stat(note.path)
-        if st.st_size > limit:
-            raise ReadError(f"file is {st.st_size / 1e6:.1f} MB, over the {limit / 1e6:.1f} MB limit")
-        with open(note.path, "rb") as f:
+        folder = _note_folder(note.path, parts)
+        try:
+            # Through open() (its opener does the work relative to the folder fd).
+            f = open(note.path, "rb", opener=lambda _path, _flags: os.open(parts[-1], READ_FLAGS, dir_fd=folder))
+        finally:
+            os.close(folder)
+        with f:
+            st = os.fstat(f.fileno())
+            if not stat.S_ISREG(st.st_mode):
+                raise ReadError("not a regular file now; left alone")
+            if st.st_size > limit:
+                raise ReadError(f"file is {st.st_size / 1e6:.1f} MB, over the {limit / 1e6:.1f} MB limit")
             return f.read(limit + 1)
     except OSError as e:
+        if e.errno == errno.ELOOP:
+            raise ReadError("is a symlink now; not followed, left alone") from None
         raise ReadError(f"cannot read: {e.strerror or e}") from None
+
+
+def _note_folder(path: Path, parts: list[str]) -> int:
+    """An fd of the note's folder, opened from the vault root down without following a
+    symlink (the vault is ``path`` less the note's vault-relative parts)."""
+    if len(path.parts) >= len(parts) and list(path.parts[len(path.parts) - len(parts) :]) == parts:
+        root = Path(*path.parts[: len(path.parts) - len(parts)]) if len(path.parts) > len(parts) else Path(".")
+        return open_folder(root, parts[:-1])
+    return os.open(path.parent, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))

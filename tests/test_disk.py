@@ -30,6 +30,8 @@ def fail_in(folder: Path, code: int, monkeypatch: pytest.MonkeyPatch) -> None:
 
     def failing(path, flags, mode=0o777, *args, **kw):  # type: ignore[no-untyped-def]
         p = os.fsdecode(path)
+        if kw.get("dir_fd") is not None:  # a name in an open folder: its full path
+            p = os.path.join(os.readlink(f"/proc/self/fd/{kw['dir_fd']}"), p)
         if p.startswith(str(folder)) and p.endswith(writer.TMP_SUFFIX):
             raise OSError(code, os.strerror(code), p)
         return real(path, flags, mode, *args, **kw)

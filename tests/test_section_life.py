@@ -15,7 +15,7 @@ from notelink import section
 from notelink.cli import main
 from notelink.decisions import DECISIONS_PATH
 
-from conftest import SAMPLE, mtimes
+from conftest import mtimes
 
 NOTE = "sky/Telescopes.md"  # has frontmatter (aliases, tags) and gets a section
 
@@ -225,10 +225,3 @@ def test_notes_excluded_after_a_sync_are_cleaned_too(vault: Path) -> None:
     code, err = run("clean", str(vault))
     assert code == 0, err
     assert text(vault) == original
-
-
-def test_excalidraw_drawings_get_no_section(vault: Path) -> None:
-    drawing = (SAMPLE / NOTE).read_text(encoding="utf-8") + "\n# Excalidraw Data\n```json\n{}\n```\n"
-    write(vault, drawing, "sky/Telescope sketch.excalidraw.md")
-    sync(vault)
-    assert text(vault, "sky/Telescope sketch.excalidraw.md") == drawing

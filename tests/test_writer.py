@@ -72,10 +72,10 @@ def test_a_save_between_the_last_read_and_the_swap_is_put_back(tmp_path: Path, m
     note.write_bytes(b"read\n")
     real = writer.exchange
 
-    def late_save(a: Path, b: Path) -> bool:
+    def late_save(a: Path, b: Path, dir_fd: int | None = None) -> bool:
         with open(note, "ab") as f:  # the user's editor, right after notelink's last read
             f.write(b"typed just now\n")
-        return real(a, b)
+        return real(a, b, dir_fd)
 
     monkeypatch.setattr(writer, "exchange", late_save)
     with pytest.raises(Conflict):
@@ -85,7 +85,7 @@ def test_a_save_between_the_last_read_and_the_swap_is_put_back(tmp_path: Path, m
 
 
 def test_without_exchange_a_plain_replace_is_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(writer, "exchange", lambda a, b: False)
+    monkeypatch.setattr(writer, "exchange", lambda a, b, dir_fd=None: False)
     note = tmp_path / "n.md"
     note.write_bytes(b"old\n")
     st = replace_note(note, b"old\n", b"new\n")
