@@ -241,7 +241,7 @@ class Engine:
             files, problems = scan(self.root, self.config, temps)
             for folder in sorted({t.parent for t in temps}):
                 if not self.dry_run:
-                    remove_stale_temps(folder)
+                    remove_stale_temps(folder, self.root)
         stage.done()
         self._files = files
         self.report.problems += problems

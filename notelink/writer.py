@@ -297,13 +297,20 @@ def write_file(path: Path, data: bytes | Callable[[BinaryIO], object], root: Pat
         os.close(folder)
 
 
-def remove_stale_temps(folder: Path) -> int:
-    """Delete temp files a killed notelink left behind in ``folder``; returns how many."""
+def remove_stale_temps(folder: Path, root: Path | None = None) -> int:
+    """Delete temp files a killed notelink left behind in ``folder``; returns how many.
+    With ``root`` (the vault), the folder is opened from it without following a symlink."""
     removed = 0
     with contextlib.suppress(OSError):
-        for entry in os.scandir(folder):
-            if entry.name.startswith(".") and entry.name.endswith(TMP_SUFFIX) and entry.is_file(follow_symlinks=False):
-                with contextlib.suppress(OSError):
-                    os.unlink(entry.path)
-                    removed += 1
+        parts = folder.relative_to(root).parts if root is not None else ()
+        fd = open_folder(root, parts) if root is not None else os.open(folder, os.O_RDONLY | _DIRECTORY | _CLOEXEC)
+        try:
+            for entry in os.scandir(fd):
+                if entry.name.startswith(".") and entry.name.endswith(TMP_SUFFIX):
+                    if entry.is_file(follow_symlinks=False):
+                        with contextlib.suppress(OSError):
+                            os.unlink(entry.name, dir_fd=fd)
+                            removed += 1
+        finally:
+            os.close(fd)
     return removed
