@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import shutil
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -45,3 +47,22 @@ def _no_leaked_threads():
     yield
     leaked = [t for t in threading.enumerate() if t not in before and t.is_alive()]
     assert not leaked, f"threads left running: {leaked}"
+
+
+def wait_for(cond: Callable[[], bool], timeout: float = 30.0, what: str = "condition") -> None:
+    """Wait until ``cond()`` holds (no sleeping and hoping); fail after ``timeout`` seconds."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if cond():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def has_section(path: Path) -> bool:
+    from notelink import section
+
+    try:
+        return section.split(path.read_text(encoding="utf-8"))[1] is not None
+    except OSError:
+        return False

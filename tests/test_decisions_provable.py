@@ -17,8 +17,6 @@ import io
 import os
 import shutil
 import subprocess
-import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -29,6 +27,9 @@ from click.testing import CliRunner
 from notelink import section
 from notelink.cli import main
 from notelink.decisions import DECISIONS_PATH
+
+from conftest import wait_for
+from test_watch import daemon_process
 
 # --- helpers -------------------------------------------------------------------
 
@@ -127,40 +128,13 @@ def commit_all(vault: Path, message: str) -> None:
     git(vault, "commit", "-q", "-m", message)
 
 
-def wait_for(cond: Callable[[], bool], timeout: float = 60.0, what: str = "condition") -> None:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if cond():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 @contextlib.contextmanager
 def watching(vault: Path, cache_dir: Path) -> Iterator[list[str]]:
     """A real ``notelink watch`` process on the vault, started; yields its log lines
-    (a list that grows); stopped by SIGTERM on the way out."""
-    env = {**os.environ, "NOTELINK_CACHE_DIR": str(cache_dir)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "notelink", "watch", str(vault), "--quiet-period", "0.3", "--hold", "0"],
-        stderr=subprocess.PIPE, text=True, env=env,
-    )  # fmt: skip
-    lines: list[str] = []
-    reader = threading.Thread(target=lambda: lines.extend(proc.stderr or []), name="watch-log")
-    reader.start()
-    try:
-        wait_for(lambda: any("watching" in line for line in lines) or proc.poll() is not None, 120, "the daemon")
+    (a list that grows)."""
+    with daemon_process(vault, cache_dir, "--quiet-period", "0.3", "--hold", "0") as (proc, lines):
         assert proc.poll() is None, "".join(lines)
         yield lines
-    finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        proc.wait()
-        reader.join(10)
 
 
 def settle(lines: list[str], since: int, quiet: float = 2.0, timeout: float = 60.0) -> None:
@@ -320,12 +294,13 @@ def test_a_suggestion_moved_into_the_prose_as_a_link_is_not_a_rejection(vault: P
     line, target = offered_line(note, 0)
     link = line[len("- [ ] ") :].split(" — ")[0]
     text = note.read_text(encoding="utf-8")
-    prefix, old_body, suffix = section.split(text)
-    assert old_body is not None
-    moved = prefix + f"\nCompare {link} before buying.\n"
-    note.write_text(section.replace_body(moved, [x for x in old_body if x != line]) + suffix, encoding="utf-8")
+    start = text.index("<!-- notelink:begin")
+    # The line cut from the section (its marker untouched) and pasted into the prose.
+    moved = text[:start].rstrip("\n") + f"\n\nCompare {link} before buying.\n\n" + text[start:].replace(line + "\n", "")
+    note.write_text(moved, encoding="utf-8")
     synced(vault)
     assert rejections(vault) == []
+    assert ("accept", "sky/Binoculars.md", resolves_to(vault, target)) in decisions(vault)
     assert target not in targets(note)  # linked from the prose now: not suggested
     assert link in section.remove(note.read_text(encoding="utf-8"))
 
@@ -377,11 +352,14 @@ def decisions_unwritable(vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     there for writing (os.open, open), or renaming a file into it."""
     folder = os.path.join(str(vault), ".notelink")
 
-    def inside(path: object) -> bool:
+    def inside(path: object, dir_fd: int | None = None) -> bool:
         try:
-            p = os.path.abspath(os.fsdecode(path))  # type: ignore[arg-type]
+            p = os.fsdecode(path)  # type: ignore[arg-type]
         except TypeError:
             return False  # a file descriptor
+        if dir_fd is not None:  # a name in a folder opened by its fd (notelink.writer): its full path
+            p = os.path.join(os.readlink(f"/proc/self/fd/{dir_fd}"), p)
+        p = os.path.abspath(p)
         return p == folder or p.startswith(folder + os.sep)
 
     def full(path: object) -> OSError:
@@ -391,7 +369,7 @@ def decisions_unwritable(vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     writing = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
 
     def os_open(path, flags, *args, **kw):  # type: ignore[no-untyped-def]
-        if flags & writing and inside(path):
+        if flags & writing and inside(path, kw.get("dir_fd")):
             raise full(path)
         return real_os_open(path, flags, *args, **kw)
 
@@ -401,12 +379,12 @@ def decisions_unwritable(vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         return real_open(file, mode, *args, **kw)
 
     def replace(src, dst, *args, **kw):  # type: ignore[no-untyped-def]
-        if inside(dst):
+        if inside(dst, kw.get("dst_dir_fd")):
             raise full(dst)
         return real_replace(src, dst, *args, **kw)
 
     def rename(src, dst, *args, **kw):  # type: ignore[no-untyped-def]
-        if inside(dst):
+        if inside(dst, kw.get("dst_dir_fd")):
             raise full(dst)
         return real_rename(src, dst, *args, **kw)
 

@@ -384,10 +384,10 @@ def test_search_reads_notes_the_safe_way(vault: Path, monkeypatch: pytest.Monkey
 def test_the_daemon_goes_on_past_a_name_that_is_not_utf8(vault: Path) -> None:
     import threading
 
-    from test_watch import wait_for
-
     from notelink.daemon import Watcher
     from notelink.pipeline import Options
+
+    from test_watch import wait_for
 
     w = Watcher(vault, Options(method="tfidf"), quiet=0.3, hold=0.0)
     w.start()

@@ -12,7 +12,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,23 +24,9 @@ from notelink.daemon import Watcher
 from notelink.lock import Locked
 from notelink.pipeline import Options
 
+from conftest import has_section, wait_for
+
 SKY = "Telescopes and binoculars show the Moon, planets, galaxies and nebulae in a dark night sky."
-
-
-def wait_for(cond: Callable[[], bool], timeout: float = 30.0, what: str = "condition") -> None:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if cond():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def has_section(path: Path) -> bool:
-    try:
-        return section.split(path.read_text(encoding="utf-8"))[1] is not None
-    except OSError:
-        return False
 
 
 def links_in_sections(root: Path) -> str:
