@@ -106,25 +106,24 @@ def _indent(line: str) -> int:
     return n
 
 
-def _marker_lines(lines: list[tuple[int, str, str]]) -> list[int]:
-    """Indices of the lines that may be markers: not in a fenced code block or indented
-    code (four columns or more). A fence that is never closed does not count: a block
-    appended after it must still be found."""
-    out = []
-    j = 0
+def _code_regions(lines: list[tuple[int, str, str]]) -> list[int | None]:
+    """For each line, the number of the closed fenced code block it is in (fence lines
+    included), or None. A fence that is never closed does not count: a block appended
+    after it must still be found."""
+    region: list[int | None] = [None] * len(lines)
+    j = n = 0
     while j < len(lines):
-        content = lines[j][1]
-        m = _FENCE_RE.match(content)
+        m = _FENCE_RE.match(lines[j][1])
         if m and not (m.group("fence")[0] == "`" and "`" in m.group("info")):
             fence = m.group("fence")
             close = next((k for k in range(j + 1, len(lines)) if _closes(lines[k][1], fence)), None)
             if close is not None:
+                n += 1
+                region[j : close + 1] = [n] * (close + 1 - j)
                 j = close + 1
                 continue
-        if _indent(content) < 4:
-            out.append(j)
         j += 1
-    return out
+    return region
 
 
 def _closes(content: str, fence: str) -> bool:
@@ -152,14 +151,16 @@ class Located:
 
 def locate(text: str) -> Located | None:
     """Find the block: the last BEGIN line that has an END line after it, and the first
-    such END (so marker look-alikes typed before or after the block are not taken).
-    An END line may have text glued after it (appended to an old block that ended the
-    note without a line ending)."""
+    such END (so marker look-alikes typed before or after the block are not taken),
+    unless both stand in one fenced code block. An END line may have text glued after it
+    (appended to an old block that ended the note without a line ending)."""
     lines = _lines(text)
+    region = _code_regions(lines)
     begins: list[tuple[int, re.Match[str]]] = []
     ends: list[tuple[int, int]] = []
-    for i in _marker_lines(lines):
-        start, content, _ = lines[i]
+    for i, (start, content, _) in enumerate(lines):
+        if _indent(content) >= 4:
+            continue  # indented code (or a paragraph's continuation): never a marker
         stripped = content.strip()
         m = _BEGIN_RE.fullmatch(stripped)
         if m:
@@ -172,11 +173,13 @@ def locate(text: str) -> Located | None:
             ends.append((i, start + len(lead) + len(END)))
     for b, m in reversed(begins):
         after = [(e, off) for e, off in ends if e > b]
-        if after:
-            e, end = after[0]
-            body = [c for _, c, _ in lines[b + 1 : e]]
-            eol = lines[b][2]
-            return Located(lines[b][0], end, body, eol, m.group("digest"), bool(m.group("noeol")))
+        if not after:
+            continue
+        e, end = after[0]
+        if region[b] is not None and region[b] == region[e]:
+            continue  # both markers in one code block: an example, not a section
+        body = [c for _, c, _ in lines[b + 1 : e]]
+        return Located(lines[b][0], end, body, lines[b][2], m.group("digest"), bool(m.group("noeol")))
     return None
 
 
