@@ -22,6 +22,8 @@ from notelink.store import vault_cache
 from notelink.vault import NoteFile, ReadError, decode, load_config, read_bytes, scan
 from notelink.writer import Conflict, WriteError, replace_note
 
+MAX_BLOCKS = 16  # blocks taken out of one note
+
 
 def _cached_records(root: Path, cache_dir: str | None) -> dict[str, NoteRecord]:
     """What the last sync remembers of each note (empty when there is no usable cache)."""
@@ -44,14 +46,17 @@ def kept_lines(
     """
     ours = verdict.ours(offered)
     h = section.heading_index(body)
-    out = []
-    for i, line in enumerate(body):
-        if i == h or not line.strip() or ours(line):
+    out: list[str] = []
+    at = 0
+    for group in section.groups(body):
+        first, at = at, at + len(group)
+        line = section.joined(group)
+        if first == h or not line.strip() or ours(line):
             continue
         item = section.parse_item(line)
-        if item is not None and item.checked and (item.target in verdict.basis or accepted(item.target)):
+        if item is not None and item.checked and (item.target in verdict.known or accepted(item.target)):
             continue  # recorded as accepted: it comes back on the next sync
-        out.append(line)
+        out.extend(group)
     return out
 
 
@@ -70,26 +75,26 @@ def clean_vault(root: Path, cache_dir: str | None = None) -> tuple[int, list[str
         except ReadError as e:
             problems.append(f"{nf.rel}: {e}")
             continue
-        prefix, loc, suffix = section.parts(text)
-        if loc is None:
-            continue
-        try:
-            links = parse_note(prefix + suffix, stem(nf.rel)).links
-        except NoteError as e:
-            problems.append(f"{nf.rel}: {e}")
-            continue
         before = set(decisions.entries)
-        rec = records.get(nf.rel)
-        verdict = _verdict(nf.rel, loc, rec, decisions, resolver, {link.target for link in links if link.target})
-        for t in verdict.unaccept:
-            decisions.unset("accept", nf.rel, t)
-        for kind, targets in (("accept", verdict.accept), ("reject", verdict.reject)):
-            for t in sorted(targets):
-                if "\t" not in nf.rel + t and "\n" not in nf.rel + t:
-                    decisions.set(kind, nf.rel, t)
-        accepted = {raw for t in decisions.accepted(nf.rel) if (raw := section.link_target(resolver.link_text(t)))}
-        kept = kept_lines(loc.body, verdict, rec.offered if rec else [], accepted.__contains__)
-        new = section.clean(text, kept)
+        new = text
+        for _ in range(MAX_BLOCKS):  # every block: two after a "merge file", say
+            prefix, loc, suffix = section.parts(new)
+            if loc is None:
+                break
+            try:
+                links = parse_note(prefix + suffix, stem(nf.rel)).links
+            except NoteError as e:
+                problems.append(f"{nf.rel}: {e}")
+                new = text
+                break
+            rec = records.get(nf.rel)
+            verdict = _verdict(nf.rel, loc, rec, decisions, resolver, {link.target for link in links if link.target})
+            for kind, targets in (("accept", verdict.accept), ("reject", verdict.reject)):
+                for t in sorted(targets):
+                    if "\t" not in nf.rel + t and "\n" not in nf.rel + t:
+                        decisions.set(kind, nf.rel, t)
+            accepted = {raw for t in decisions.accepted(nf.rel) if (raw := section.link_target(resolver.link_text(t)))}
+            new = section.clean(new, kept_lines(loc.body, verdict, rec.offered if rec else [], accepted.__contains__))
         if new != text:
             planned.append((nf, data, new, decisions.entries != before))
     saved = True
@@ -122,7 +127,7 @@ def _verdict(
 ) -> review.Verdict:
     accepted = decisions.accepted(rel)
     raw_of = {t: raw for t in accepted if (raw := section.link_target(resolver.link_text(t))) is not None}
-    items = [(i.target, i.checked) for line in loc.body if (i := section.parse_item(line)) is not None]
+    items = [(i.target, i.checked) for i in section.items(loc.body)]
     written = [(raw, note, bool(ticked)) for raw, note, ticked in rec.written] if rec is not None else []
     body_links = {t for raw in raw_links if (t := resolver.resolve(raw, rel)) is not None}
     return review.judge(

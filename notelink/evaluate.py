@@ -36,7 +36,7 @@ import numpy as np
 
 from notelink.links import Resolver
 from notelink.parse import _markdown
-from notelink.vault import Config, load_config, scan
+from notelink.vault import Config, ReadError, load_config, read_bytes, scan
 
 SPLIT_SEED = 13
 HOLD_OUT = 0.3
@@ -104,8 +104,8 @@ def make_split(root: Path, protocol: str, config: Config | None = None) -> Split
     split = Split({}, {}, {})
     for f in files:
         try:
-            text = f.path.read_bytes().decode("utf-8")
-        except (OSError, UnicodeDecodeError):
+            text = read_bytes(f).decode("utf-8")
+        except (ReadError, UnicodeDecodeError):
             continue
         targets = link_targets(text, f.rel, resolver)
         if len(targets) < 2:

@@ -191,7 +191,7 @@ def load_note(nf: NoteFile, limit: int) -> LoadedNote:
     for link, shown in zip(parsed.links, parsed.link_texts, strict=True):
         if not link.embed and link.target:
             edges.setdefault(link.target, Counter()).update(name_tokens(shown))
-    items = [section.parse_item(line) for line in (body or [])]
+    items = section.items(body)
     record = NoteRecord(
         rel=nf.rel,
         size=nf.size,

@@ -601,6 +601,7 @@ class Engine:
             raw_of,
             lambda raw: resolver.resolve(raw, rel),
             self.body_links(rel, resolver),
+            dict(self.report.renamed),
         )
 
     def body_links(self, rel: str, resolver: Resolver) -> set[str]:
@@ -613,8 +614,6 @@ class Engine:
         verdict = self.verdict(rel, resolver)
         self._verdicts[rel] = verdict
         before = set(self.decisions.entries)
-        for t in verdict.unaccept:
-            self.decisions.unset("accept", rel, t)
         for kind, targets in (("accept", verdict.accept), ("reject", verdict.reject)):
             for t in sorted(targets):
                 if "\t" not in rel + t and "\n" not in rel + t:
@@ -788,8 +787,8 @@ class Engine:
         ch.record.size, ch.record.mtime_ns, ch.record.file_hash = st.st_size, st.st_mtime_ns, ch.new_hash
         ch.record.offered, ch.record.offered_targets, ch.record.written = ch.offered, ch.offered_targets, ch.written
         _, loc, _ = section.parts(new.decode("utf-8"))
-        items = [section.parse_item(line) for line in (loc.body if loc else [])]
-        ch.record.items = [[sys.intern(i.target), i.checked] for i in items if i is not None]
+        items = section.items(loc.body if loc else [])
+        ch.record.items = [[sys.intern(i.target), i.checked] for i in items]
         ch.record.has_section, ch.record.block_digest = loc is not None, loc.digest if loc else None
         self.report.changed.append(ch.rel)
 
@@ -945,7 +944,7 @@ def _render(
     prefix, _, suffix = section.parts(text)
     own_heading = any(line.strip() == heading.strip() for line in (prefix + suffix).splitlines())
     merged = section.merge_body(body, None if own_heading else heading, lines, ours)
-    if not any(section.parse_item(line) for line in merged) and not section.user_lines(merged):
+    if not section.items(merged) and not section.user_lines(merged):
         return section.remove(text)
     return section.replace_body(text, merged, section.digest(rel, (raw for raw, _, _ in written)))
 

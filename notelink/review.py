@@ -10,10 +10,13 @@ is the digest of a set of links notelink is known to have written there:
    accepted line; no cache needed).
 
 Only in a verified block is a missing line a decision: a rejection, or an acceptance
-when the note now links to that target in its body. Only there do ticks count, and only
-on lines notelink wrote. A block from another version of the note (a git checkout or
-stash, a backup, an editor's stale buffer), another cache or another note proves
-nothing, and nothing is inferred from it.
+when the note now links to that target in its body. A line whose link now names the
+same note another way (Obsidian updated it when the note was renamed) is not missing.
+Only in a verified block do ticks count, and only on lines notelink wrote. A missing
+tick is never a decision (an older copy of the note may simply predate it): an
+acceptance is undone in ``decisions.txt``. A block from another version of the note (a
+git checkout or stash, a backup, an editor's stale buffer), another cache or another
+note proves nothing, and nothing is inferred from it.
 
 >>> from notelink.section import digest
 >>> written = [("B", "B.md", False), ("C", "C.md", False)]
@@ -40,8 +43,8 @@ class Verdict:
     basis: dict[str, str | None] = field(default_factory=dict)  # raw link target → note, of lines notelink wrote
     accept: set[str] = field(default_factory=set)
     reject: set[str] = field(default_factory=set)
-    unaccept: set[str] = field(default_factory=set)  # ticks notelink wrote that the owner took back
     vouched: list[tuple[str, str, bool]] = field(default_factory=list)  # ticked lines notelink wrote, kept
+    known: set[str] = field(default_factory=set)  # raw targets in the block that name a note notelink wrote
 
     def ours(self, offered: Iterable[str] = ()) -> Callable[[str], bool]:
         """Which unticked lines of the block are notelink's, to be replaced by fresh ones:
@@ -55,7 +58,7 @@ class Verdict:
                 return False
             if not self.verified:
                 return own_shape(line)
-            return item.target in self.basis and (line in exact or own_shape(line))
+            return item.target in self.known and (line in exact or own_shape(line))
 
         return ours
 
@@ -69,6 +72,7 @@ def judge(
     raw_of: dict[str, str],
     resolve: Callable[[str], str | None],
     body_links: set[str],
+    renamed: dict[str, str] | None = None,
 ) -> Verdict:
     """The verdict on note ``rel``'s block.
 
@@ -76,16 +80,15 @@ def judge(
     target, note, ticked) of notelink's last write, from the cache (empty when unknown);
     ``accepted``: the note's accepted targets, with ``raw_of`` the raw target their
     restored line would have; ``resolve`` maps a raw target to a note; ``body_links``:
-    the notes the note's text outside the section links to.
+    the notes the note's text outside the section links to; ``renamed``: notes that moved
+    this run (old path → new).
     """
     if block_digest is None:
         return Verdict(False)  # a block from before blocks had a digest: it proves nothing
     present = {raw for raw, _ in items}
     basis: dict[str, str | None] | None = None
-    was_ticked: set[str] = set()
     if written and digest(rel, (raw for raw, _, _ in written)) == block_digest:
         basis = {raw: note for raw, note, _ in written}
-        was_ticked = {raw for raw, _, ticked in written if ticked}
     elif digest(rel, present) == block_digest:
         basis = {raw: resolve(raw) for raw in present}
     else:
@@ -94,20 +97,26 @@ def judge(
             basis = {raw: resolve(raw) for raw in present} | missing
     if basis is None:
         return Verdict(False)
+    moved = renamed or {}
+    now = {raw: moved.get(note, note) for raw, note in basis.items() if note is not None}
+    notes_now = set(now.values())
+    # A line of the block is notelink's if its link names a note notelink wrote there,
+    # however it is spelled now (a rename updates the link, not the digest).
+    named = {raw: basis[raw] if raw in basis else resolve(raw) for raw in present}
     verdict = Verdict(True, basis)
-    for raw, note in sorted(basis.items(), key=lambda kv: kv[0]):
-        if note is None or note == rel:
+    verdict.known = {raw for raw, note in named.items() if raw in basis or (note is not None and note in notes_now)}
+    present_notes = {note for raw, note in named.items() if raw in verdict.known and note is not None}
+    present_notes |= {moved.get(n, n) for n in present_notes}
+    for raw, note in sorted(now.items()):
+        if note == rel or raw in present or note in present_notes:
             continue
-        if raw not in present:
-            (verdict.accept if note in body_links else verdict.reject).add(note)
+        (verdict.accept if note in body_links else verdict.reject).add(note)
     for raw, ticked in items:
-        note = basis.get(raw)
-        if note is None or note == rel:
+        note = named.get(raw)
+        if not ticked or raw not in verdict.known or note is None:
             continue
-        if ticked:
+        note = moved.get(note, note)
+        if note != rel:
             verdict.accept.add(note)
             verdict.vouched.append((raw, note, True))
-        elif raw in was_ticked:
-            verdict.unaccept.add(note)
-    verdict.unaccept -= verdict.accept
     return verdict

@@ -55,7 +55,8 @@ _WIKI_RE = re.compile(r"\[\[(?P<inner>[^\[\]]+?)\]\]")
 _MDLINK_RE = re.compile(r"\[(?:[^\]\\]|\\.)*\]\(<(?P<angle>[^>]+)>\)|\[(?:[^\]\\]|\\.)*\]\((?P<plain>[^)\s]+)\)")
 _LINK = r"(?:\[\[[^\[\]]+?\]\]|\[(?:[^\]\\]|\\.)*\]\((?:<[^>]+>|[^)\s]+)\))"
 # Exactly the shape of an unticked line notelink writes: "- [ ] LINK" and an optional " — reason".
-_OWN_SHAPE_RE = re.compile(rf"- \[ \] {_LINK}(?: — .*)?")
+_OWN_SHAPE_RE = re.compile(rf"\s*[-*+] \[ \] {_LINK}(?: — .*)?")
+_ITEM_START_RE = re.compile(r"^\s*[-*+] \[[ xX]\] ")
 
 
 def detect_eol(text: str) -> str:
@@ -324,12 +325,47 @@ def parse_item(line: str) -> Item | None:
 
 
 def own_shape(line: str) -> bool:
-    """Whether ``line`` has exactly the shape of an unticked line notelink writes.
+    """Whether ``line`` has the shape of an unticked line notelink writes (whatever bullet
+    or indentation a formatter gave it).
 
     >>> own_shape("- [ ] [[A]] — shared: x"), own_shape("- [ ] [[A]] TODO re-read"), own_shape("- [x] [[A]]")
     (True, False, False)
+    >>> own_shape("  * [ ] [[A]] — shared: x")
+    True
     """
     return _OWN_SHAPE_RE.fullmatch(line) is not None
+
+
+def groups(body: list[str]) -> list[list[str]]:
+    """The body's lines grouped: a suggestion line with the lines a formatter wrapped it
+    onto (indented, not blank, not a suggestion of their own), and every other line alone.
+
+    >>> groups(["## H", "- [ ] [[A]] — shared:", "  x, y", "mine"])
+    [['## H'], ['- [ ] [[A]] — shared:', '  x, y'], ['mine']]
+    """
+    out: list[list[str]] = []
+    for line in body:
+        if out and _ITEM_START_RE.match(out[-1][0]) and line[:1] in (" ", "\t") and line.strip():
+            if not _ITEM_START_RE.match(line):
+                out[-1].append(line)
+                continue
+        out.append([line])
+    return out
+
+
+def joined(group: list[str]) -> str:
+    """A group's lines as the one line they were before wrapping."""
+    return " ".join([group[0].rstrip(), *(line.strip() for line in group[1:])])
+
+
+def items(body: list[str] | None) -> list[Item]:
+    """The suggestions in a section body (wrapped ones read whole)."""
+    return [item for g in groups(body or []) if (item := parse_item(joined(g))) is not None]
+
+
+def _norm(line: str) -> str:
+    """A line as formatters leave its meaning: bullet and spacing aside."""
+    return " ".join(re.sub(r"^\s*[-*+] ", "- ", line).split())
 
 
 def is_heading(line: str) -> bool:
@@ -363,9 +399,10 @@ def merge_body(
 
     The unticked lines for which ``ours`` is true (by default: every line of notelink's
     own shape) are notelink's and are replaced by ``new_lines``, placed where the first
-    of them stood. Ticked lines, blank lines and any other text stay exactly where they
-    were. The heading (see :func:`heading_index`) is set to
-    ``heading``; ``None`` leaves it out (the note has that heading already).
+    of them stood; when they say what ``new_lines`` say (a formatter only changed their
+    bullets or wrapped them), they are kept as they are. Ticked lines, blank lines and
+    any other text stay exactly where they were. The heading (see :func:`heading_index`)
+    is set to ``heading``; ``None`` leaves it out (the note has that heading already).
 
     >>> merge_body(["## Old", "- [x] [[A]]", "- [ ] [[B]]", "mine"], "## New", ["- [ ] [[C]]"])
     ['## New', '- [x] [[A]]', '- [ ] [[C]]', 'mine']
@@ -377,23 +414,29 @@ def merge_body(
     if h is not None:
         lead, rest = rest[:h], rest[h + 1 :]
     kept: list[str] = []
+    dropped: list[list[str]] = []
     insert_at: int | None = None
     last_checked: int | None = None
-    for line in rest:
+    for group in groups(rest):
+        line = joined(group)
         item = parse_item(line)
         if item is not None and not item.checked and ours(line):
             if insert_at is None:
                 insert_at = len(kept)
+            dropped.append(group)
             continue
         if item is not None and item.checked:
-            last_checked = len(kept)
-        kept.append(line)
+            last_checked = len(kept) + len(group) - 1
+        kept.extend(group)
     if insert_at is None and last_checked is not None:
         insert_at = last_checked + 1
     elif insert_at is None:  # after the blank lines a formatter puts under the heading
         insert_at = next((i for i, line in enumerate(kept) if line.strip()), min(1, len(kept)))
+    fresh = new_lines
+    if [_norm(joined(g)) for g in dropped] == [_norm(line) for line in new_lines]:
+        fresh = [line for g in dropped for line in g]  # the same lines, as a formatter left them
     head = [*lead, heading] if heading is not None else lead
-    return [*head, *kept[:insert_at], *new_lines, *kept[insert_at:]]
+    return [*head, *kept[:insert_at], *fresh, *kept[insert_at:]]
 
 
 def user_lines(body: list[str] | None) -> list[str]:

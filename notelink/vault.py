@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import difflib
 import errno
+import math
 import os
 import re
 import stat
@@ -21,6 +22,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from notelink.section import is_heading
 from notelink.writer import READ_FLAGS, TMP_SUFFIX, open_folder
 
 CONFIG_NAME = ".notelink.toml"
@@ -69,7 +71,7 @@ def load_config(root: Path) -> Config:
     if raw is None:
         return Config()
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
+        data = tomllib.loads(raw.decode("utf-8").removeprefix("\ufeff"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise VaultError(f"{path}: malformed config: {e}") from None
     table = data.get("notelink")
@@ -88,16 +90,17 @@ def load_config(root: Path) -> Config:
         raise VaultError(f"{path}: 'exclude' must be a list of glob strings")
     cfg.exclude = exclude
     heading = data.get("heading", DEFAULT_HEADING)
-    if not isinstance(heading, str) or "\n" in heading or not heading.lstrip().startswith("#"):
+    if not isinstance(heading, str) or re.search(r"[\x00-\x1f\x7f]", heading) or not is_heading(heading):
         raise VaultError(f"{path}: 'heading' must be one Markdown heading line, like '## Related'")
     cfg.heading = heading
     for key in ("top_k", "max_note_bytes"):
         if key in data:
-            if not isinstance(data[key], int) or data[key] < 0:
+            if not isinstance(data[key], int) or isinstance(data[key], bool) or data[key] < 0:
                 raise VaultError(f"{path}: '{key}' must be a whole number ≥ 0")
             setattr(cfg, key, data[key])
     if "min_score" in data:
-        if not isinstance(data["min_score"], (int, float)):
+        value = data["min_score"]
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
             raise VaultError(f"{path}: 'min_score' must be a number")
         cfg.min_score = float(data["min_score"])
     return cfg

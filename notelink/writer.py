@@ -132,6 +132,8 @@ def _replace_in(folder: int, name: str, expected: bytes | str, new: bytes) -> os
         mode = stat.S_IMODE(st.st_mode)
         if not mode & 0o222:
             raise WriteError("read-only (no write permission bits); left alone")
+        if st.st_nlink > 1:
+            raise WriteError(f"has {st.st_nlink} hard links; left alone (a rewrite would split them)")
         _clear_stale(folder, tmp)
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC, 0o600, dir_fd=folder)
         try:

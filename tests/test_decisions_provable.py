@@ -436,3 +436,73 @@ def test_two_notes_whose_names_differ_only_in_case_invent_no_rejection(vault: Pa
     assert rejections(vault) == []
     synced(vault)
     assert rejections(vault) == []
+
+
+# --- 9. found by a red-team pass ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("new_name", ["TF-IDF Vectors", "tf-idf"])
+def test_a_rename_that_updates_every_link_invents_no_rejection(vault: Path, new_name: str) -> None:
+    """Obsidian renames a note and rewrites every link to it, the section's too."""
+    synced(vault)
+    offering = [rel for rel, shown in sections(vault).items() if "TF-IDF" in shown]
+    assert offering, "the test needs a section that offers TF-IDF"
+    (vault / "ml/TF-IDF.md").rename(vault / f"ml/{new_name}.md")
+    for p in vault.rglob("*.md"):
+        text = p.read_text(encoding="utf-8")
+        if "[[TF-IDF]]" in text:
+            p.write_text(text.replace("[[TF-IDF]]", f"[[{new_name}]]"), encoding="utf-8")
+    synced(vault)
+    assert rejections(vault) == []
+    for rel in offering:
+        shown = [i.target for i in items(vault / rel)]
+        assert len(shown) == len(set(shown)), (rel, shown)  # never the same suggestion twice
+
+
+def test_an_older_copy_of_a_note_does_not_take_back_an_acceptance(vault: Path) -> None:
+    git_repo(vault)
+    synced(vault, "--seed", "1")
+    commit_all(vault, "synced")
+    note = vault / "ml/Word2Vec.md"
+    line, target = offered_line(note, 0)
+    tick(note, line)
+    synced(vault)
+    assert git(vault, "diff", "--numstat").split()[:2] == ["1", "1"]  # the tick is the only change
+    accepted = ("accept", "ml/Word2Vec.md", resolves_to(vault, target))
+    assert accepted in decisions(vault)
+    git(vault, "checkout", "--", "ml/Word2Vec.md")  # the copy from before the tick
+    synced(vault)
+    assert accepted in decisions(vault)
+
+
+def test_a_formatter_that_changes_bullets_or_wraps_lines_settles(vault: Path) -> None:
+    synced(vault)
+    note = vault / "ml/Word2Vec.md"
+    count = len(items(note))
+    for _ in range(3):
+        for p in vault.rglob("*.md"):
+            text = p.read_text(encoding="utf-8")
+            new = text.replace("\n- [ ] ", "\n* [ ] ").replace(" — shared: ", " — shared:\n  ")
+            p.write_text(new, encoding="utf-8")
+        synced(vault)
+        assert len(items(note)) == count
+    before = {p: p.stat().st_mtime_ns for p in vault.rglob("*.md")}
+    synced(vault)
+    assert {p: p.stat().st_mtime_ns for p in vault.rglob("*.md")} == before
+    assert rejections(vault) == []
+    CliRunner().invoke(main, ["clean", str(vault)])
+    assert "[ ] [[" not in "".join(p.read_text(encoding="utf-8") for p in vault.rglob("*.md"))
+
+
+def test_two_blocks_in_a_note_are_both_taken_out_by_clean(vault: Path) -> None:
+    original = (vault / "sky/Binoculars.md").read_bytes()
+    synced(vault)
+    merged = (vault / "sky/Binoculars.md").read_text(encoding="utf-8") + (vault / "sky/Telescopes.md").read_text(
+        encoding="utf-8"
+    )
+    (vault / "sky/Binoculars.md").write_text(merged, encoding="utf-8")
+    synced(vault)
+    assert rejections(vault) == []
+    CliRunner().invoke(main, ["clean", str(vault)])
+    assert "notelink:" not in (vault / "sky/Binoculars.md").read_text(encoding="utf-8")
+    assert (vault / "sky/Binoculars.md").read_bytes().startswith(original)

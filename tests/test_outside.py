@@ -403,3 +403,31 @@ def test_the_daemon_goes_on_past_a_name_that_is_not_utf8(vault: Path) -> None:
         w.stop()
         loop.join(30)
     assert not loop.is_alive()
+
+
+@pytest.mark.parametrize(
+    "line",
+    ['heading = "#Related"', 'heading = "## A\\r## B"', "min_score = nan", "top_k = true", "max_note_bytes = false"],
+)
+def test_a_config_value_that_would_misbehave_stops_the_run(vault: Path, line: str) -> None:
+    (vault / ".notelink.toml").write_text(line + "\n", encoding="utf-8")
+    before = snapshot(vault)
+    code, err = sync(vault)
+    assert code == 2 and err.count("\n") == 1 and ".notelink.toml" in err, err
+    assert snapshot(vault) == before
+
+
+def test_a_config_with_a_bom_is_read(vault: Path) -> None:
+    (vault / ".notelink.toml").write_bytes(b'\xef\xbb\xbfexclude = ["templates/**", "sky/**"]\n')
+    code, err = sync(vault)
+    assert code == 0, err
+    assert "notelink:" not in (vault / "sky/Telescopes.md").read_text(encoding="utf-8")
+
+
+def test_a_hard_linked_note_is_left_alone(vault: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere.md"
+    os.link(vault / "sky/Telescopes.md", outside)
+    before = outside.read_bytes()
+    code, err = sync(vault)
+    assert code == 1 and "sky/Telescopes.md: has 2 hard links; left alone" in err, err
+    assert outside.read_bytes() == before and os.stat(outside).st_nlink == 2
