@@ -35,6 +35,7 @@ True
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import re
 from collections.abc import Callable, Iterable
@@ -110,14 +111,30 @@ def _indent(line: str) -> int:
 def _code_regions(lines: list[tuple[int, str, str]]) -> list[int | None]:
     """For each line, the number of the closed fenced code block it is in (fence lines
     included), or None. A fence that is never closed does not count: a block appended
-    after it must still be found."""
+    after it must still be found. Linear in practice, also on a hostile note: a fence
+    char's closers are looked up by position, and an opening no closer answers makes
+    every later one at least as long an unclosed one at once."""
+    closers: dict[str, list[tuple[int, int]]] = {"`": [], "~": []}
+    for k, (_, content, _) in enumerate(lines):
+        m = _FENCE_RE.match(content)
+        if m and not m["info"].strip():
+            closers[m.group("fence")[0]].append((k, len(m.group("fence"))))
+    unclosed = {"`": None, "~": None}  # the shortest opening length found unclosed
     region: list[int | None] = [None] * len(lines)
     j = n = 0
     while j < len(lines):
         m = _FENCE_RE.match(lines[j][1])
         if m and not (m.group("fence")[0] == "`" and "`" in m.group("info")):
-            fence = m.group("fence")
-            close = next((k for k in range(j + 1, len(lines)) if _closes(lines[k][1], fence)), None)
+            char, length = m.group("fence")[0], len(m.group("fence"))
+            close = None
+            if unclosed[char] is None or length < unclosed[char]:  # type: ignore[operator]
+                cands = closers[char]
+                for i in range(bisect.bisect_right(cands, (j, 1 << 30)), len(cands)):
+                    if cands[i][1] >= length:
+                        close = cands[i][0]
+                        break
+                if close is None:
+                    unclosed[char] = length
             if close is not None:
                 n += 1
                 region[j : close + 1] = [n] * (close + 1 - j)
@@ -172,11 +189,12 @@ def locate(text: str) -> Located | None:
             ends.append((i, start + len(content)))
         elif content.lstrip().startswith(END):
             ends.append((i, start + len(lead) + len(END)))
+    end_lines = [e for e, _ in ends]
     for b, m in reversed(begins):
-        after = [(e, off) for e, off in ends if e > b]
-        if not after:
+        at = bisect.bisect_right(end_lines, b)
+        if at == len(ends):
             continue
-        e, end = after[0]
+        e, end = ends[at]
         if region[b] is not None and region[b] == region[e]:
             continue  # both markers in one code block: an example, not a section
         body = [c for _, c, _ in lines[b + 1 : e]]
