@@ -89,11 +89,8 @@ def clean_vault(root: Path, cache_dir: str | None = None) -> tuple[int, list[str
                 break
             rec = records.get(nf.rel)
             verdict = _verdict(nf.rel, loc, rec, decisions, resolver, {link.target for link in links if link.target})
-            for kind, targets in (("accept", verdict.accept), ("reject", verdict.reject)):
-                for t in sorted(targets):
-                    if "\t" not in nf.rel + t and "\n" not in nf.rel + t:
-                        decisions.set(kind, nf.rel, t)
-            accepted = {raw for t in decisions.accepted(nf.rel) if (raw := section.link_target(resolver.link_text(t)))}
+            verdict.record(decisions, nf.rel)
+            accepted = set(review.raw_targets(decisions.accepted(nf.rel), resolver.link_text).values())
             new = section.clean(new, kept_lines(loc.body, verdict, rec.offered if rec else [], accepted.__contains__))
         if new != text:
             planned.append((nf, data, new, decisions.entries != before))
@@ -126,10 +123,16 @@ def _verdict(
     raw_links: set[str],
 ) -> review.Verdict:
     accepted = decisions.accepted(rel)
-    raw_of = {t: raw for t in accepted if (raw := section.link_target(resolver.link_text(t))) is not None}
     items = [(i.target, i.checked) for i in section.items(loc.body)]
     written = [(raw, note, bool(ticked)) for raw, note, ticked in rec.written] if rec is not None else []
     body_links = {t for raw in raw_links if (t := resolver.resolve(raw, rel)) is not None}
     return review.judge(
-        rel, loc.digest, items, written, accepted, raw_of, lambda raw: resolver.resolve(raw, rel), body_links
+        rel,
+        loc.digest,
+        items,
+        written,
+        accepted,
+        review.raw_targets(accepted, resolver.link_text),
+        lambda raw: resolver.resolve(raw, rel),
+        body_links,
     )

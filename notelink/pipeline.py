@@ -591,14 +591,13 @@ class Engine:
         if not rec.has_section:
             return review.Verdict(False)
         accepted = self.decisions.accepted(rel)
-        raw_of = {t: raw for t in accepted if (raw := section.link_target(resolver.link_text(t))) is not None}
         return review.judge(
             rel,
             rec.block_digest,
             [(t, bool(ticked)) for t, ticked in rec.items],
             [(raw, note, bool(ticked)) for raw, note, ticked in rec.written],
             accepted,
-            raw_of,
+            review.raw_targets(accepted, resolver.link_text),
             lambda raw: resolver.resolve(raw, rel),
             self.body_links(rel, resolver),
             dict(self.report.renamed),
@@ -613,12 +612,7 @@ class Engine:
         proves (:mod:`notelink.review`)."""
         verdict = self.verdict(rel, resolver)
         self._verdicts[rel] = verdict
-        before = set(self.decisions.entries)
-        for kind, targets in (("accept", verdict.accept), ("reject", verdict.reject)):
-            for t in sorted(targets):
-                if "\t" not in rel + t and "\n" not in rel + t:
-                    self.decisions.set(kind, rel, t)
-        if self.decisions.entries != before:
+        if verdict.record(self.decisions, rel):
             self.decided.add(rel)
 
     def plan(self) -> list[Change]:
@@ -686,14 +680,14 @@ class Engine:
         current = self._reread(rel)
         if current is None:
             return None
-        data, text, body = current
+        data, text = current
         verdict = self._verdicts.get(rel) or self.verdict(rel, resolver)
         ours = verdict.ours(rec.offered)
         targets = [t for t, _ in picks]
         offered = [[section.link_target(line), t, False] for line, t in zip(lines, targets, strict=True)]
         vouched = [list(v) for v in verdict.vouched]
         written = restored + vouched + offered
-        new = _render(rel, text, body, self.config.heading, restore + lines, ours, written).encode("utf-8")
+        new = _render(rel, text, self.config.heading, restore + lines, ours, written).encode("utf-8")
         if new == data:
             rec.offered, rec.offered_targets, rec.written = lines, targets, written
         elif section.remove(new.decode("utf-8")) != section.remove(text):
@@ -716,14 +710,13 @@ class Engine:
             raise WriteError(str(e)) from None
         if current is None:
             raise Conflict(CONFLICT)
-        _, text, body = current
-        new = _render(ch.rel, text, body, self.config.heading, ch.lines, ch.ours, ch.written).encode("utf-8")
+        new = _render(ch.rel, current[1], self.config.heading, ch.lines, ch.ours, ch.written).encode("utf-8")
         if sha(new) != ch.new_hash:
             raise Conflict("internal error: the section came out other than planned; left alone, retried next run")
         return new
 
-    def _reread(self, rel: str) -> tuple[bytes, str, list[str] | None] | None:
-        """The note's bytes, text and section body, read again to be written; None (and
+    def _reread(self, rel: str) -> tuple[bytes, str] | None:
+        """The note's bytes and text, read again to be written; None (and
         a retry next run) if they are no longer what its record was made from."""
         try:
             current = self._read_as(rel, self.records[rel].file_hash)
@@ -734,14 +727,13 @@ class Engine:
             self.report.retry.add(rel)
         return current
 
-    def _read_as(self, rel: str, expected: str) -> tuple[bytes, str, list[str] | None] | None:
-        """The note's bytes, text and section body if its SHA-256 is still ``expected``
-        (None if not; ReadError if it cannot be read)."""
+    def _read_as(self, rel: str, expected: str) -> tuple[bytes, str] | None:
+        """The note's bytes and text if its SHA-256 is still ``expected`` (None if not;
+        ReadError if it cannot be read)."""
         data = read_bytes(NoteFile(rel, self.root / rel, 0, 0), self.config.max_note_bytes)
         if sha(data) != expected:
             return None
-        text = data.decode("utf-8")
-        return data, text, section.split(text)[1]
+        return data, data.decode("utf-8")
 
     def apply(self, changes: list[Change]) -> None:
         if changes:
@@ -933,7 +925,6 @@ def _line(link: str, reasons: list[str], ticked: bool = False) -> str:
 def _render(
     rel: str,
     text: str,
-    body: list[str] | None,
     heading: str,
     lines: list[str],
     ours: Callable[[str], bool],
@@ -941,9 +932,9 @@ def _render(
 ) -> str:
     """The note's text with its section brought up to date (or removed when empty). The
     heading is left out when the note has that heading line of its own."""
-    prefix, _, suffix = section.parts(text)
+    prefix, loc, suffix = section.parts(text)
     own_heading = any(line.strip() == heading.strip() for line in (prefix + suffix).splitlines())
-    merged = section.merge_body(body, None if own_heading else heading, lines, ours)
+    merged = section.merge_body(loc.body if loc else None, None if own_heading else heading, lines, ours)
     if not section.items(merged) and not section.user_lines(merged):
         return section.remove(text)
     return section.replace_body(text, merged, section.digest(rel, (raw for raw, _, _ in written)))

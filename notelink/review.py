@@ -32,7 +32,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from notelink.section import digest, own_shape, parse_item
+from notelink.decisions import Decisions
+from notelink.section import digest, link_target, own_shape, parse_item
+
+
+def raw_targets(notes: Iterable[str], link_text: Callable[[str], str]) -> dict[str, str]:
+    """For each note, the raw link target its line would have (``[[Name]]`` → ``Name``)."""
+    return {note: raw for note in notes if (raw := link_target(link_text(note))) is not None}
 
 
 @dataclass
@@ -45,6 +51,16 @@ class Verdict:
     reject: set[str] = field(default_factory=set)
     vouched: list[tuple[str, str, bool]] = field(default_factory=list)  # ticked lines notelink wrote, kept
     known: set[str] = field(default_factory=set)  # raw targets in the block that name a note notelink wrote
+
+    def record(self, decisions: Decisions, rel: str) -> bool:
+        """Write the verdict's decisions about note ``rel`` into ``decisions``; True if any
+        changed (a path with a tab or newline cannot be a decision line: skipped)."""
+        before = set(decisions.entries)
+        for kind, targets in (("accept", self.accept), ("reject", self.reject)):
+            for t in sorted(targets):
+                if "\t" not in rel + t and "\n" not in rel + t:
+                    decisions.set(kind, rel, t)
+        return decisions.entries != before
 
     def ours(self, offered: Iterable[str] = ()) -> Callable[[str], bool]:
         """Which unticked lines of the block are notelink's, to be replaced by fresh ones:
