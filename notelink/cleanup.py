@@ -122,17 +122,7 @@ def _verdict(
     resolver: Resolver,
     raw_links: set[str],
 ) -> review.Verdict:
-    accepted = decisions.accepted(rel)
     items = [(i.target, i.checked) for i in section.items(loc.body)]
-    written = [(raw, note, bool(ticked)) for raw, note, ticked in rec.written] if rec is not None else []
     body_links = {t for raw in raw_links if (t := resolver.resolve(raw, rel)) is not None}
-    return review.judge(
-        rel,
-        loc.digest,
-        items,
-        written,
-        accepted,
-        review.raw_targets(accepted, resolver.link_text),
-        lambda raw: resolver.resolve(raw, rel),
-        body_links,
-    )
+    written = rec.written if rec is not None else []
+    return review.of_block(rel, loc.digest, items, written, decisions.accepted(rel), resolver, body_links)

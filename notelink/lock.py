@@ -24,14 +24,10 @@ class Locked(Exception):
 
 
 def _open_root(root: Path) -> int:
-    from notelink.vault import VaultError
+    from notelink.vault import check_root
 
-    try:
-        return os.open(root, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0))
-    except FileNotFoundError:
-        raise VaultError(f"{root}: vault folder does not exist") from None
-    except NotADirectoryError:
-        raise VaultError(f"{root}: not a folder; a vault is a folder of Markdown notes") from None
+    check_root(root)
+    return os.open(root, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0))
 
 
 class VaultLock:

@@ -591,16 +591,10 @@ class Engine:
         if not rec.has_section:
             return review.Verdict(False)
         accepted = self.decisions.accepted(rel)
-        return review.judge(
-            rel,
-            rec.block_digest,
-            [(t, bool(ticked)) for t, ticked in rec.items],
-            [(raw, note, bool(ticked)) for raw, note, ticked in rec.written],
-            accepted,
-            review.raw_targets(accepted, resolver.link_text),
-            lambda raw: resolver.resolve(raw, rel),
-            self.body_links(rel, resolver),
-            dict(self.report.renamed),
+        items = [(t, bool(ticked)) for t, ticked in rec.items]
+        links = self.body_links(rel, resolver)
+        return review.of_block(
+            rel, rec.block_digest, items, rec.written, accepted, resolver, links, dict(self.report.renamed)
         )
 
     def body_links(self, rel: str, resolver: Resolver) -> set[str]:

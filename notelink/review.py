@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from notelink.decisions import Decisions
 from notelink.section import digest, link_target, own_shape, parse_item
@@ -77,6 +78,31 @@ class Verdict:
             return item.target in self.known and (line in exact or own_shape(line))
 
         return ours
+
+
+def of_block(
+    rel: str,
+    block_digest: str | None,
+    items: list[tuple[str, bool]],
+    written: list[list[Any]] | list[tuple[str, str, bool]],
+    accepted: set[str],
+    resolver: Any,
+    body_links: set[str],
+    renamed: dict[str, str] | None = None,
+) -> Verdict:
+    """:func:`judge` for a note's block, with ``resolver`` (a :class:`~notelink.links.Resolver`)
+    giving the raw targets of accepted suggestions and resolving the block's links."""
+    return judge(
+        rel,
+        block_digest,
+        items,
+        [(raw, note, bool(ticked)) for raw, note, ticked in written],
+        accepted,
+        raw_targets(accepted, resolver.link_text),
+        lambda raw: resolver.resolve(raw, rel),
+        body_links,
+        renamed,
+    )
 
 
 def judge(

@@ -180,7 +180,7 @@ def scan(root: Path, config: Config, temps: list[Path] | None = None) -> tuple[l
     """Every note of the vault, sorted by path, and a message for each file left out.
 
     Temp files a killed notelink left behind are added to ``temps`` when given."""
-    _check_root(root)
+    check_root(root)
     patterns = [_glob_regex(p) for p in config.exclude]
     real_root = root.resolve()
     notes: list[NoteFile] = []
@@ -216,7 +216,7 @@ def rescan(root: Path, config: Config, files: list[NoteFile], rels: set[str]) ->
     """``files`` (an earlier :func:`scan`) with just the notes at ``rels`` looked at
     again: the daemon's update from the paths its file events named. A path that is
     gone, hidden, excluded or not a note leaves the list."""
-    _check_root(root)
+    check_root(root)
     patterns = [_glob_regex(p) for p in config.exclude]
     real_root = root.resolve()
     by_rel = {f.rel: f for f in files if f.rel not in rels}
@@ -242,7 +242,8 @@ def rescan(root: Path, config: Config, files: list[NoteFile], rels: set[str]) ->
     return sorted(by_rel.values(), key=lambda n: n.rel), problems
 
 
-def _check_root(root: Path) -> None:
+def check_root(root: Path) -> None:
+    """:class:`VaultError` unless ``root`` is a folder (a vault)."""
     if not root.exists():
         raise VaultError(f"{root}: vault folder does not exist")
     if not root.is_dir():
