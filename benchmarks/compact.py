@@ -20,10 +20,10 @@ from pathlib import Path
 
 import numpy as np
 
-from notelink import binary
 from notelink.evaluate import evaluate
-from notelink.rank import top_k
-from notelink.textvec import unit_rows
+from notelink.model.textvec import unit_rows
+from notelink.rank import binary
+from notelink.rank.topk import top_k
 
 from docs_section import replace_between
 

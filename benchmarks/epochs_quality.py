@@ -15,7 +15,7 @@ import json
 import time
 from pathlib import Path
 
-import notelink.embed.sgns as sgns
+import notelink.model.embed.sgns as sgns
 from notelink.evaluate import evaluate
 
 

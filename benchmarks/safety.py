@@ -78,7 +78,7 @@ def expect_warm(source: Path, work: Path, edited: str, text: str, *args: str) ->
 
 def _start_state(exp: Expected, vault: Path, cache: Path) -> None:
     """``vault`` and its cache as the trial starts: a copy of ``exp``'s."""
-    from notelink.store import vault_cache
+    from notelink.disk.store import vault_cache
 
     shutil.copytree(exp.source, vault)
     if exp.cache is not None:  # the cache's folder is named after the vault's path
@@ -214,8 +214,8 @@ FUZZ_PIECES = [
 
 def fuzz_one(text: str, body: list[str]) -> list[str]:
     """Every failure of the parser and the section splicer on one input (none expected)."""
-    from notelink import section
-    from notelink.parse import NoteError, parse_note
+    from notelink.text import section
+    from notelink.text.parse import NoteError, parse_note
 
     failures = []
     try:
@@ -256,7 +256,7 @@ def fuzz(inputs: int, seed: int = 0) -> tuple[int, list[str]]:
     from hypothesis import seed as hseed
     from hypothesis import strategies as st
 
-    from notelink.section import BEGIN, END
+    from notelink.text.section import BEGIN, END
 
     texts = st.lists(st.one_of(st.sampled_from(FUZZ_PIECES), st.text(max_size=10)), max_size=40).map("".join)
     line = st.text(alphabet=st.characters(blacklist_characters="\r\n", blacklist_categories=["Cs"]), max_size=30)

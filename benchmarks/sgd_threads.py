@@ -18,7 +18,7 @@ from typing import Any
 
 import torch
 
-from notelink.embed.sgd import STEPS, sgd_steps
+from notelink.model.embed.sgd import STEPS, sgd_steps
 
 V, DIM, PAIRS, NOISE = 12_000, 100, 1024, 16
 

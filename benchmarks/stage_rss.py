@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 import notelink.progress as progress_module
-from notelink.pipeline import Engine, Options, sync
+from notelink.sync.engine import Engine, Options, sync
 
 
 def status() -> dict[str, int]:

@@ -36,8 +36,8 @@ DIM, WINDOW, NEGATIVE, MIN_COUNT, SAMPLE = 100, 5, 5, 5, 1e-3
 
 def corpus(n: int, seed: int) -> tuple[list[list[str]], dict[str, int]]:
     """The vault's notes as notelink's token lists, and each single-topic word's topic."""
-    from notelink.notes import load_note
-    from notelink.vault import Config, scan
+    from notelink.vault.notes import load_note
+    from notelink.vault.scan import Config, scan
 
     with tempfile.TemporaryDirectory(prefix="notelink-train-bench-") as tmp:
         root = Path(tmp) / "vault"
@@ -91,8 +91,8 @@ def agreement(a: dict[str, list[str]], b: dict[str, list[str]]) -> float:
 def run_notelink(
     docs: list[list[str]], epochs: int, threads: int, workers: int
 ) -> tuple[float, dict[str, np.ndarray], int]:
-    from notelink.embed.sgns import SGNS
-    from notelink.vocab import Vocabulary
+    from notelink.model.embed.sgns import SGNS
+    from notelink.model.vocab import Vocabulary
 
     vocab = Vocabulary.build(docs, min_count=MIN_COUNT)
     encoded = [vocab.encode(d) for d in docs]

@@ -1,4 +1,4 @@
-"""The ``notelink`` command: thin click commands over :mod:`notelink.pipeline`.
+"""The ``notelink`` command: thin click commands over :mod:`notelink.sync.engine`.
 
 Heavy modules (torch, the pipeline) are imported inside the commands, so
 ``notelink --help`` answers at once.
@@ -20,7 +20,7 @@ from typing import Any, NoReturn
 
 import click
 
-METHOD_CHOICES = ("hybrid", "sgns", "softmax", "glove", "tfidf", "lsa", "randproj")  # notelink.scoring.METHODS
+METHOD_CHOICES = ("hybrid", "sgns", "softmax", "glove", "tfidf", "lsa", "randproj")  # notelink.rank.methods.METHODS
 EXIT_SKIPPED = 1
 EXIT_USAGE = 2
 EXIT_FAILED = 3  # the run could not go on (the cache could not be written…)
@@ -82,7 +82,7 @@ def common(func: Callable[..., Any]) -> Callable[..., Any]:
     @click.option("--quiet", "-q", is_flag=True, help="No progress, no summary.")
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from notelink.vault import VaultError
+        from notelink.vault.scan import VaultError
 
         try:
             return func(*args, **kwargs)
@@ -123,8 +123,8 @@ def method_option(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _engine(vault: str, cache_dir: str | None, quiet: bool, **options: Any) -> Any:
-    from notelink.pipeline import Engine, Options
     from notelink.progress import Progress
+    from notelink.sync.engine import Engine, Options
 
     return Engine(Path(vault), Options(**options), cache_dir=cache_dir, progress=Progress(False if quiet else None))
 
@@ -172,8 +172,8 @@ def sync(
     quiet: bool,
 ) -> None:
     """Write an 'Additional Connections' section of related notes into every note."""
-    from notelink.lock import Locked, VaultLock
-    from notelink.pipeline import sync as run_sync
+    from notelink.disk.lock import Locked, VaultLock
+    from notelink.sync.engine import sync as run_sync
 
     start = time.perf_counter()
     engine = _engine(
@@ -201,8 +201,8 @@ def sync(
         }
         click.echo(json.dumps(summary))
     if dry_run:
-        from notelink.section import split
-        from notelink.writer import Conflict, WriteError
+        from notelink.disk.writer import Conflict, WriteError
+        from notelink.text.section import split
 
         for ch in changes:
             try:
@@ -246,7 +246,7 @@ def _find_note(engine: Any, note: str) -> str:
     hit = engine.resolver().resolve(note)
     if hit is not None:
         return hit
-    from notelink.links import fold
+    from notelink.text.links import fold
 
     for rel, rec in sorted(records.items()):
         if fold(rec.title) == fold(note) or fold(note) in {fold(a) for a in rec.aliases}:
@@ -297,8 +297,8 @@ def words(
     word: str, method: str | None, vault: str, limit: int, as_json: bool, cache_dir: str | None, quiet: bool
 ) -> None:
     """Vocabulary words nearest to WORD in the vault's trained embedding."""
-    from notelink.scoring import word_method
-    from notelink.vocab import tokenize
+    from notelink.rank.methods import word_method
+    from notelink.text.tokens import tokenize
 
     engine = _engine(vault, cache_dir, quiet, method=method)
     if word_method(engine.method) is None:  # the last sync used a method without word vectors
@@ -321,9 +321,9 @@ def words(
 @common
 def clean(vault: str, cache_dir: str | None, quiet: bool) -> None:
     """Remove every section notelink wrote; each note gets back its own bytes."""
-    from notelink.cleanup import clean_vault
-    from notelink.lock import Locked, VaultLock
-    from notelink.store import vault_cache
+    from notelink.disk.lock import Locked, VaultLock
+    from notelink.disk.store import vault_cache
+    from notelink.sync.cleanup import clean_vault
 
     root = Path(vault)
     try:
@@ -354,7 +354,7 @@ def status(vault: str, as_json: bool, cache_dir: str | None, quiet: bool) -> Non
         "notes": engine.report.notes,
         "skipped": engine.report.skipped,
     }
-    from notelink.lock import running
+    from notelink.disk.lock import running
 
     out["daemon"] = running(engine.root, engine.store.folder)
     hybrid = engine._state.get("hybrid")
@@ -436,7 +436,7 @@ def evaluate(
     """Measure suggestion quality on VAULT by hiding 30% of each note's links and
     counting how many come back (on a temporary copy; the vault is never touched)."""
     from notelink.evaluate import evaluate as run
-    from notelink.vault import VaultError
+    from notelink.vault.scan import VaultError
 
     root = Path(vault)
     if not root.is_dir():
@@ -463,10 +463,10 @@ def evaluate(
 @query
 def search(query_text: str, vault: str, limit: int, as_json: bool, cache_dir: str | None, quiet: bool) -> None:
     """Notes ranked for a free-text QUERY, by meaning and by words, with a snippet."""
-    from notelink import section
-    from notelink.search import search as run
-    from notelink.search import snippet
-    from notelink.vault import NoteFile, ReadError, read_bytes
+    from notelink.rank.search import search as run
+    from notelink.rank.search import snippet
+    from notelink.text import section
+    from notelink.vault.scan import NoteFile, ReadError, read_bytes
 
     engine = _engine(vault, cache_dir, quiet)
     engine.refresh()
@@ -507,9 +507,9 @@ def watch(
     import signal
 
     from notelink.daemon import Watcher
-    from notelink.lock import Locked
-    from notelink.pipeline import Options
-    from notelink.vault import VaultError
+    from notelink.disk.lock import Locked
+    from notelink.sync.engine import Options
+    from notelink.vault.scan import VaultError
 
     logging.basicConfig(
         level=logging.WARNING if quiet else logging.INFO, format="%(asctime)s notelink: %(message)s", datefmt="%H:%M:%S"

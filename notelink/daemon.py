@@ -18,7 +18,7 @@ them into pipeline runs:
   trained in a background thread and swapped in when ready; batches keep using the
   old one meanwhile.
 
-One daemon per vault: it holds the vault's lock (see :mod:`notelink.lock`) for its
+One daemon per vault: it holds the vault's lock (see :mod:`notelink.disk.lock`) for its
 whole life, so a second ``watch`` or a ``sync`` refuses with a clear message.
 """
 
@@ -31,10 +31,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from notelink.lock import VaultLock
-from notelink.pipeline import Engine, Options, sync
-from notelink.store import vault_cache
-from notelink.vault import CONFIG_NAME, excluded, is_note_name, load_config
+from notelink.disk.lock import VaultLock
+from notelink.disk.store import vault_cache
+from notelink.sync.engine import Engine, Options, sync
+from notelink.vault.scan import CONFIG_NAME, excluded, is_note_name, load_config
 
 log = logging.getLogger("notelink.watch")
 
@@ -150,7 +150,7 @@ class Watcher:
         """One update: ``only`` names the notes that may have changed (from events);
         None looks at every note."""
         start = time.monotonic()
-        from notelink.vault import _glob_regex
+        from notelink.vault.scan import _glob_regex
 
         self._patterns = [_glob_regex(p) for p in load_config(self.root).exclude]  # .notelink.toml may have changed
         engine = self.engine
@@ -221,7 +221,7 @@ class Watcher:
         from watchdog.events import FileSystemEventHandler
         from watchdog.observers import Observer
 
-        from notelink.vault import _glob_regex
+        from notelink.vault.scan import _glob_regex
 
         self.lock.acquire()
         try:

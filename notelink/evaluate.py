@@ -34,9 +34,9 @@ from typing import Any
 
 import numpy as np
 
-from notelink.links import Resolver
-from notelink.parse import _markdown
-from notelink.vault import Config, ReadError, load_config, read_bytes, scan
+from notelink.text.links import Resolver
+from notelink.text.parse import _markdown
+from notelink.vault.scan import Config, ReadError, load_config, read_bytes, scan
 
 SPLIT_SEED = 13
 HOLD_OUT = 0.3
@@ -206,7 +206,7 @@ def evaluate(
     rerank: int = 100,
 ) -> list[Result]:
     """Run the protocol for each method on a temporary copy of the vault (never on it)."""
-    from notelink.pipeline import Engine, Options
+    from notelink.sync.engine import Engine, Options
 
     split = make_split(root, protocol)
     results = []
@@ -247,7 +247,7 @@ def document_similarity(
     """Score document pairs with a method, as Lee et al. (2005) asks: each document is
     written as a note of a temporary vault (``background`` documents too, for
     training), and each pair is scored as notelink would score the two notes."""
-    from notelink.pipeline import Engine, Options
+    from notelink.sync.engine import Engine, Options
 
     with tempfile.TemporaryDirectory(prefix="notelink-docs-") as tmp:
         root = Path(tmp) / "vault"

@@ -60,7 +60,7 @@ def wait_for(cond: Callable[[], bool], timeout: float = 30.0, what: str = "condi
 
 
 def has_section(path: Path) -> bool:
-    from notelink import section
+    from notelink.text import section
 
     try:
         return section.split(path.read_text(encoding="utf-8"))[1] is not None

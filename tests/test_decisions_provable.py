@@ -24,9 +24,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from notelink import section
 from notelink.cli import main
-from notelink.decisions import DECISIONS_PATH
+from notelink.disk.decisions import DECISIONS_PATH
+from notelink.text import section
 
 from conftest import wait_for
 from test_watch import daemon_process
@@ -100,7 +100,7 @@ def offered_line(path: Path, n: int = 0) -> tuple[str, str]:
 
 def resolves_to(vault: Path, target: str) -> str:
     """The note (path) a section's link target names."""
-    from notelink.links import Resolver
+    from notelink.text.links import Resolver
 
     rels = [p.relative_to(vault).as_posix() for p in vault.rglob("*.md")]
     hit = Resolver(rels).resolve(target)
@@ -357,7 +357,7 @@ def decisions_unwritable(vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:
             p = os.fsdecode(path)  # type: ignore[arg-type]
         except TypeError:
             return False  # a file descriptor
-        if dir_fd is not None:  # a name in a folder opened by its fd (notelink.writer): its full path
+        if dir_fd is not None:  # a name in a folder opened by its fd (notelink.disk.writer): its full path
             p = os.path.join(os.readlink(f"/proc/self/fd/{dir_fd}"), p)
         p = os.path.abspath(p)
         return p == folder or p.startswith(folder + os.sep)

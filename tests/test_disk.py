@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from notelink import section, writer
 from notelink.cli import main
-from notelink.decisions import DECISIONS_PATH
+from notelink.disk import writer
+from notelink.disk.decisions import DECISIONS_PATH
+from notelink.text import section
 
 from conftest import snapshot
 
@@ -68,8 +69,8 @@ def test_a_full_disk_for_the_cache_stops_with_one_line_and_nothing_half_written(
         real(path, data)
 
     with monkeypatch.context() as m:
-        m.setattr("notelink.store.write_file", full)
-        m.setattr("notelink.recordlog.write_file", full)
+        m.setattr("notelink.disk.store.write_file", full)
+        m.setattr("notelink.disk.recordlog.write_file", full)
         exit_code, err = sync(vault)
     assert exit_code == 3
     assert len(err.strip().splitlines()) == 1 and "No space left on device; stopped" in err
@@ -80,7 +81,7 @@ def test_a_full_disk_for_the_cache_stops_with_one_line_and_nothing_half_written(
 
 
 def test_decisions_edited_while_notelink_runs_are_merged_not_overwritten(vault: Path) -> None:
-    from notelink.pipeline import Engine
+    from notelink.sync.engine import Engine
 
     assert sync(vault)[0] == 0
     note = vault / "sky/Telescopes.md"

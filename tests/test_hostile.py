@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from notelink import section
 from notelink.cli import main
+from notelink.text import section
 
 from conftest import snapshot
 

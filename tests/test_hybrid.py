@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from notelink import hybrid, signals
-from notelink.pipeline import Engine, Options
-from notelink.signals import FEATURES, pair_features
+from notelink.rank import hybrid, signals
+from notelink.rank.signals import FEATURES, pair_features
+from notelink.sync.engine import Engine, Options
 
 
 def make_vault(root: Path, n: int = 30, id_links: bool = False) -> Path:
@@ -99,7 +99,7 @@ def test_reasons_name_the_strongest_signals(tmp_path: Path) -> None:
 
 
 def test_weights_are_kept_for_a_small_edit_and_refitted_for_a_large_one(tmp_path: Path) -> None:
-    from notelink.pipeline import sync
+    from notelink.sync.engine import sync
 
     root = make_vault(tmp_path / "v", n=60)
     sync(Engine(root, Options(), cache_dir=str(tmp_path / "cache")))

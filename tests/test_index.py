@@ -6,10 +6,10 @@ from pathlib import Path
 
 import numpy as np
 
-from notelink.index import VaultIndex
-from notelink.notes import load_note
-from notelink.pipeline import Engine, Options
-from notelink.vault import NoteFile
+from notelink.rank.index import VaultIndex
+from notelink.sync.engine import Engine, Options
+from notelink.vault.notes import load_note
+from notelink.vault.scan import NoteFile
 
 
 def test_updated_rows_equal_a_fresh_build(vault: Path, tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-from notelink.links import Resolver
+from notelink.text.links import Resolver
 
 
 def test_obsidian_resolution_rules() -> None:

@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from notelink import textvec
 from notelink.cli import main
-from notelink.embed import create
-from notelink.embed import softmax as softmax_module
-from notelink.scoring import METHODS
-from notelink.vocab import Vocabulary
+from notelink.model import textvec
+from notelink.model.embed import create
+from notelink.model.embed import softmax as softmax_module
+from notelink.model.vocab import Vocabulary
+from notelink.rank.methods import METHODS
 
 from conftest import snapshot
 

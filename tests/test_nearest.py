@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from test_hybrid import make_vault
 
-from notelink import index as index_module
-from notelink import nearest, signals
-from notelink.pipeline import Engine, Options
+from notelink.rank import index as index_module
+from notelink.rank import nearest, signals
+from notelink.sync.engine import Engine, Options
 
 
 def _engine(root: Path, tmp: Path) -> Engine:

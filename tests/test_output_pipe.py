@@ -63,7 +63,7 @@ def test_head_of_a_long_output_in_a_shell_pipeline(vault: Path, cache_dir: Path)
 def test_a_broken_pipe_that_is_not_the_output_is_still_a_failure(vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A pipe of notelink's own breaking (a worker process gone) is not the reader
     stopping: the run says so and exits 3, as for any other OSError."""
-    from notelink.pipeline import Engine
+    from notelink.sync.engine import Engine
 
     def broken(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         raise BrokenPipeError(32, "Broken pipe")

@@ -14,10 +14,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from notelink import section, writer
 from notelink.cli import main
-from notelink.decisions import DECISIONS_PATH, Decisions
-from notelink.vault import VaultError, load_config, read_bytes, rescan, scan
+from notelink.disk import writer
+from notelink.disk.decisions import DECISIONS_PATH, Decisions
+from notelink.text import section
+from notelink.vault.scan import VaultError, load_config, read_bytes, rescan, scan
 
 from conftest import snapshot
 
@@ -365,17 +366,17 @@ def test_excalidraw_drawings_are_not_notes(vault: Path) -> None:
 
 
 def test_search_reads_notes_the_safe_way(vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import notelink.vault
+    import notelink.vault.scan
 
     assert sync(vault)[0] == 0
     seen: list[str] = []
-    real = notelink.vault.read_bytes
+    real = notelink.vault.scan.read_bytes
 
     def spy(note, *args, **kw):  # type: ignore[no-untyped-def]
         seen.append(note.rel)
         return real(note, *args, **kw)
 
-    monkeypatch.setattr(notelink.vault, "read_bytes", spy)
+    monkeypatch.setattr(notelink.vault.scan, "read_bytes", spy)
     result = CliRunner().invoke(main, ["search", "telescope", "--vault", str(vault)])
     assert result.exit_code == 0, result.output
     assert "sky/Telescopes.md" in seen
@@ -385,7 +386,7 @@ def test_the_daemon_goes_on_past_a_name_that_is_not_utf8(vault: Path) -> None:
     import threading
 
     from notelink.daemon import Watcher
-    from notelink.pipeline import Options
+    from notelink.sync.engine import Options
 
     from test_watch import wait_for
 

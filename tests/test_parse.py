@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from notelink.parse import NoteError, parse_note
-from notelink.vocab import tokenize
+from notelink.text.parse import NoteError, parse_note
+from notelink.text.tokens import tokenize
 
 NOTE = """---
 title: Vectors

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from test_hybrid import make_vault
 
-from notelink import index as index_module
-from notelink import signals
-from notelink.pipeline import Engine, Options, sync
 from notelink.progress import Progress, Stage
+from notelink.rank import index as index_module
+from notelink.rank import signals
+from notelink.sync.engine import Engine, Options, sync
 
 
 class Recording(Progress):

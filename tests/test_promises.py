@@ -9,9 +9,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from notelink import section
-from notelink.cleanup import clean_vault
-from notelink.pipeline import Engine, Options, sync
+from notelink.sync.cleanup import clean_vault
+from notelink.sync.engine import Engine, Options, sync
+from notelink.text import section
 
 WORDS = ["moon", "star", "comet", "planet", "orbit", "bread", "flour", "dough", "oven", "yeast"]
 pieces = st.sampled_from(

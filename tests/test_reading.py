@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from notelink import reading
-from notelink.pipeline import Engine, Options, sync
-from notelink.vault import load_config, scan
+from notelink.sync.engine import Engine, Options, sync
+from notelink.vault import reading
+from notelink.vault.scan import load_config, scan
 
 from conftest import SAMPLE, snapshot
 

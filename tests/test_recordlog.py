@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from notelink import recordlog
-from notelink.recordlog import BASE, JOURNAL, RecordLog
+from notelink.disk import recordlog
+from notelink.disk.recordlog import BASE, JOURNAL, RecordLog
 
 
 def line(rel: str, n: int) -> str:

@@ -4,8 +4,8 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from notelink import section
-from notelink.section import BEGIN, END
+from notelink.text import section
+from notelink.text.section import BEGIN, END
 
 # Text built from pieces that stress the splicer: line endings of every kind, a BOM,
 # things that look like headings, markers and suggestion lines.

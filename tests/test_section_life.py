@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from notelink import section
 from notelink.cli import main
-from notelink.decisions import DECISIONS_PATH
+from notelink.disk.decisions import DECISIONS_PATH
+from notelink.text import section
 
 from conftest import mtimes
 
@@ -133,7 +133,7 @@ def test_clean_refuses_while_a_decision_cannot_be_saved(vault: Path, monkeypatch
     write(vault, synced.replace(item, item.replace("- [ ]", "- [x]")))
     ticked = text(vault)
 
-    from notelink import decisions as decisions_module
+    from notelink.disk import decisions as decisions_module
 
     def full(*args: object, **kwargs: object) -> bool:
         raise OSError(28, "No space left on device")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from notelink.embed import create
-from notelink.vectors import normalize_rows
-from notelink.vocab import Vocabulary
+from notelink.model.embed import create
+from notelink.model.vectors import normalize_rows
+from notelink.model.vocab import Vocabulary
 
 TOPIC_A = "flour water dough yeast starter bake oven crust crumb knead".split()
 TOPIC_B = "star planet telescope orbit moon galaxy comet nebula lens mount".split()
@@ -55,7 +55,7 @@ def test_progress_is_reported_per_epoch() -> None:
 
 
 def test_two_shards_give_the_same_vectors_on_one_thread_or_two(monkeypatch) -> None:
-    from notelink.embed import sgns
+    from notelink.model.embed import sgns
 
     monkeypatch.setattr(sgns, "SHARD_MIN_TOKENS", 1000)  # this corpus has 4,800 tokens
     monkeypatch.setattr(sgns, "ROUND_STEPS", 4)

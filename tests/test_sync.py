@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from notelink import section
 from notelink.cli import main
-from notelink.decisions import DECISIONS_PATH
+from notelink.disk.decisions import DECISIONS_PATH
+from notelink.text import section
 
 from conftest import SAMPLE, mtimes, snapshot
 
@@ -231,7 +231,7 @@ def test_symlink_leaving_the_vault_is_refused(vault: Path, tmp_path: Path) -> No
 
 
 def test_note_edited_during_sync_is_left_alone_then_retried(vault: Path) -> None:
-    from notelink.pipeline import Engine
+    from notelink.sync.engine import Engine
 
     engine = Engine(vault)
     engine.refresh()
@@ -315,7 +315,7 @@ def test_deleting_a_rejection_brings_the_suggestion_back(vault: Path) -> None:
 
 
 def test_held_notes_are_retried_without_reranking_the_vault(vault: Path) -> None:
-    from notelink.pipeline import Engine
+    from notelink.sync.engine import Engine
 
     assert sync(vault)[0] == 0
     note = vault / "sky/Comets.md"
@@ -343,7 +343,7 @@ def test_a_run_interrupted_after_writing_leaves_no_false_rejections(vault: Path,
     next run must see those lines as notelink's own, not as the user deleting the
     suggestions they replaced (which would record rejections nobody made), and end
     where a run that was never interrupted ends."""
-    from notelink.pipeline import Engine
+    from notelink.sync.engine import Engine
 
     twin = tmp_path / "twin"
     shutil.copytree(vault, twin)
@@ -368,9 +368,9 @@ def test_a_small_edit_reuses_the_kept_index_and_ends_as_a_rebuild_would(
     """The index matrices of a sync are kept in the cache; the next sync with a few
     edits loads them and recomputes only the edited notes' rows. It must write exactly
     what the same sync writes when it has to build the index from scratch."""
-    from notelink.index import VaultIndex
-    from notelink.pipeline import INDEX_ARRAYS, Engine
-    from notelink.pipeline import sync as run_sync
+    from notelink.rank.index import VaultIndex
+    from notelink.sync.engine import INDEX_ARRAYS, Engine
+    from notelink.sync.engine import sync as run_sync
 
     twin = tmp_path / "twin"
     shutil.copytree(vault, twin)

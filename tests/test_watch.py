@@ -18,11 +18,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from notelink import section
 from notelink.cli import main
 from notelink.daemon import Watcher
-from notelink.lock import Locked
-from notelink.pipeline import Options
+from notelink.disk.lock import Locked
+from notelink.sync.engine import Options
+from notelink.text import section
 
 from conftest import has_section, wait_for
 
@@ -184,7 +184,7 @@ def test_a_killed_daemon_leaves_no_stale_lock(vault: Path, cache_dir: Path) -> N
 
 
 def test_drift_retrains_in_the_background_and_swaps_the_model(vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from notelink import pipeline
+    from notelink.sync import engine as pipeline
 
     w = Watcher(vault, Options(), quiet=0.2, hold=0.0)
     w.start()

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from notelink.daemon import Watcher
-from notelink.pipeline import Options
+from notelink.sync.engine import Options
 
 from conftest import has_section, wait_for
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from notelink import writer
-from notelink.writer import Conflict, WriteError, replace_note
+from notelink.disk import writer
+from notelink.disk.writer import Conflict, WriteError, replace_note
 
 
 def test_replace_keeps_mode_and_leaves_no_temp(tmp_path: Path) -> None:

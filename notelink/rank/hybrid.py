@@ -1,4 +1,4 @@
-"""The default method: the signals of :mod:`notelink.signals`, weighted by what this
+"""The default method: the signals of :mod:`notelink.rank.signals`, weighted by what this
 vault's own links say.
 
 Every existing link a → b is a positive example; pairs without a link, drawn at
@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from notelink.index import VaultIndex, vector_counts
-from notelink.signals import FEATURES, TextRows, pair_features
+from notelink.rank.index import VaultIndex, vector_counts
+from notelink.rank.signals import FEATURES, TextRows, pair_features
 
 MIN_LINKS = 50
 MENTION = FEATURES.index("mention")

@@ -6,9 +6,9 @@ processes (one per core, at most ``MAX_WORKERS``), ``CHUNK`` notes at a time: ch
 goes to worker i mod n and the results are taken in the order of the list, so a run is
 the same whether its notes were read here or there. A short list is read in this
 process: a worker takes 0.15-0.23 s to start (its imports, timed with
-``/usr/bin/time python -c "import notelink.reading"``), about what reading 200 notes takes.
+``/usr/bin/time python -c "import notelink.vault.reading"``), about what reading 200 notes takes.
 
-The workers are ``python -m notelink.reading`` talking pickle over their stdin and
+The workers are ``python -m notelink.vault.reading`` talking pickle over their stdin and
 stdout, not :mod:`multiprocessing`: its "spawn" runs the caller's main script again in
 each worker (a script without an ``if __name__ == "__main__"`` guard would do its
 work twice), and "fork" is unsafe in a process with threads (the daemon). If a worker
@@ -16,7 +16,7 @@ cannot start or dies, the rest of the list is read here.
 
 >>> from pathlib import Path
 >>> from tempfile import TemporaryDirectory
->>> from notelink.vault import NoteFile
+>>> from notelink.vault.scan import NoteFile
 >>> lexicon = {"orbits": 0}
 >>> with TemporaryDirectory() as d:
 ...     _ = (Path(d) / "a.md").write_text("Comet orbits.")
@@ -40,9 +40,9 @@ from typing import IO
 
 import numpy as np
 
-from notelink.notes import NoteProblem, NoteRecord, load_note
-from notelink.vault import NoteFile
-from notelink.vocab import token_ids
+from notelink.model.vocab import token_ids
+from notelink.vault.notes import NoteProblem, NoteRecord, load_note
+from notelink.vault.scan import NoteFile
 
 PARALLEL_FROM = 2_000  # notes to read before worker processes are worth starting
 CHUNK = 64  # notes a worker reads per request
@@ -54,7 +54,7 @@ Got = tuple[NoteRecord, np.ndarray] | str  # (record, its words as ids), or why 
 
 def read_one(nf: NoteFile, limit: int, lexicon: dict[str, int]) -> Got:
     """``nf``'s record and its words in text order as ids into ``lexicon`` (which grows
-    by the new ones, see :func:`notelink.vocab.token_ids`), or what is wrong with it."""
+    by the new ones, see :func:`notelink.model.vocab.token_ids`), or what is wrong with it."""
     try:
         loaded = load_note(nf, limit)
     except NoteProblem as e:
@@ -89,7 +89,7 @@ class _Worker:
         package_root = str(Path(__file__).resolve().parent.parent)  # this notelink, not another installed one
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "notelink.reading"],
+            [sys.executable, "-m", "notelink.vault.reading"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             env=env,

@@ -10,7 +10,7 @@ The section is a block of lines between two invisible HTML-comment markers::
 The BEGIN marker carries a digest of the note's path and of the links notelink wrote
 in the block (:func:`digest`), so a run can tell its own write from a block that came
 from another version of the note, another cache or another note (see
-:mod:`notelink.review`). Marker lines in code (a closed fence, or indented four spaces
+:mod:`notelink.sync.review`). Marker lines in code (a closed fence, or indented four spaces
 or more) are text, not markers.
 
 Appended at the end of a note, the block can be undone byte for byte:

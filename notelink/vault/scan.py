@@ -22,8 +22,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from notelink.section import is_heading
-from notelink.writer import READ_FLAGS, TMP_SUFFIX, open_folder
+from notelink.disk.writer import READ_FLAGS, TMP_SUFFIX, open_folder
+from notelink.text.section import is_heading
 
 CONFIG_NAME = ".notelink.toml"
 DEFAULT_HEADING = "## Additional Connections"

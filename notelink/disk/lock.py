@@ -24,7 +24,7 @@ class Locked(Exception):
 
 
 def _open_root(root: Path) -> int:
-    from notelink.vault import check_root
+    from notelink.vault.scan import check_root
 
     check_root(root)
     return os.open(root, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0))

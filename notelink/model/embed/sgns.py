@@ -9,12 +9,12 @@ shares its noise words, so the noise terms are matrix products, not gathers).
 Unlike the seed note's loop (one example per optimiser step), pairs are generated
 for a whole epoch at once with numpy (no Python lists) and trained in batches of
 thousands, with the gradients written by hand and applied with ``index_add_``
-(:mod:`notelink.embed.sgd`). Frequent words are subsampled as in word2vec. A corpus of
+(:mod:`notelink.model.embed.sgd`). Frequent words are subsampled as in word2vec. A corpus of
 1 M tokens or more trains as two halves of its notes on two threads, merged in a fixed
 order (see :func:`_round`). Everything random comes from ``seed`` and torch runs each
 step on one thread, so a vault and a seed always give the same vectors.
 
->>> from notelink.vocab import Vocabulary
+>>> from notelink.model.vocab import Vocabulary
 >>> docs_tokens = [["cat", "sat", "mat"], ["dog", "sat", "log"]] * 50
 >>> vocab = Vocabulary.build(docs_tokens, min_count=1)
 >>> vectors = SGNS(dim=8, seed=1, epochs=2).fit([vocab.encode(d) for d in docs_tokens], vocab)
@@ -32,8 +32,8 @@ from typing import Any
 
 import numpy as np
 
-from notelink.embed.base import Progress, WordEmbedder, register
-from notelink.vocab import Vocabulary
+from notelink.model.embed.base import Progress, WordEmbedder, register
+from notelink.model.vocab import Vocabulary
 
 
 def auto_epochs(
@@ -270,7 +270,7 @@ class _Shard:
         """Up to ``max_steps`` steps on ``w_in``/``w_out``; False if the epoch was already done."""
         import torch
 
-        from notelink.embed.sgd import STEPS
+        from notelink.model.embed.sgd import STEPS
 
         run, m = self.run, self.run.model
         left = max_steps

@@ -6,7 +6,7 @@ w_i·w̃_j + b_i + b̃_j ≈ log X_ij, each pair weighted by f(X) = min(1, (X/x_
 with AdaGrad over shuffled batches of the non-zero counts (x_max capped at the 99th
 percentile of the vault's counts). The word vector is w + w̃.
 
->>> from notelink.vocab import Vocabulary
+>>> from notelink.model.vocab import Vocabulary
 >>> docs = [["cat", "sat", "mat"], ["dog", "sat", "log"]] * 20
 >>> vocab = Vocabulary.build(docs, min_count=1)
 >>> GloVe(dim=4, seed=0, epochs=2).fit([vocab.encode(d) for d in docs], vocab).shape
@@ -20,8 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from notelink.embed.base import Progress, WordEmbedder, register
-from notelink.vocab import Vocabulary
+from notelink.model.embed.base import Progress, WordEmbedder, register
+from notelink.model.vocab import Vocabulary
 
 
 def cooccurrences(docs: list[np.ndarray], n_words: int, window: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

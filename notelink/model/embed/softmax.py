@@ -6,7 +6,7 @@ Every step computes a score for every vocabulary word, so the cost grows with th
 vocabulary: above ``MAX_VOCAB`` words it refuses (use ``sgns``, which samples a few
 noise words instead).
 
->>> from notelink.vocab import Vocabulary
+>>> from notelink.model.vocab import Vocabulary
 >>> docs = [["cat", "sat", "mat"], ["dog", "sat", "log"]] * 20
 >>> vocab = Vocabulary.build(docs, min_count=1)
 >>> SoftmaxEmbedder(dim=4, seed=0, epochs=1).fit([vocab.encode(d) for d in docs], vocab).shape
@@ -20,9 +20,9 @@ from typing import Any
 
 import numpy as np
 
-from notelink.embed.base import Progress, WordEmbedder, register
-from notelink.embed.sgns import auto_epochs, skipgram_pairs
-from notelink.vocab import Vocabulary
+from notelink.model.embed.base import Progress, WordEmbedder, register
+from notelink.model.embed.sgns import auto_epochs, skipgram_pairs
+from notelink.model.vocab import Vocabulary
 
 MAX_VOCAB = 20_000
 

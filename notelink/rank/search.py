@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from notelink.index import VaultIndex
-from notelink.vocab import name_tokens, tokenize
+from notelink.rank.index import VaultIndex
+from notelink.text.tokens import name_tokens, tokenize
 
 WEIGHTS = {"tfidf": 0.45, "semantic": 0.35, "title": 0.2}
 SNIPPET_CHARS = 160

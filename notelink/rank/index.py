@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-from notelink import textvec
-from notelink.links import Resolver
-from notelink.notes import NoteRecord, Terms
+from notelink.model import textvec
+from notelink.text.links import Resolver
+from notelink.vault.notes import NoteRecord, Terms
 
 TITLE_WEIGHT = 3  # in a note's word-vector mean, its title and alias words count this many times
 MAX_PHRASE = 8  # longest title or alias (in words) looked for as an unlinked mention
@@ -237,13 +237,13 @@ class VaultIndex:
     @cached_property
     def rare_words(self) -> sparse.dia_matrix:
         """Diagonal 0/1 matrix keeping the words in at most ``nearest.RARE_DF`` notes."""
-        from notelink.nearest import RARE_DF
+        from notelink.rank.nearest import RARE_DF
 
         return sparse.diags((self.doc_freq <= RARE_DF).astype(np.float32))
 
     @cached_property
     def tfidf_rare_t(self) -> sparse.csr_matrix:
-        """The TF-IDF matrix on rare words only, transposed (see :mod:`notelink.nearest`)."""
+        """The TF-IDF matrix on rare words only, transposed (see :mod:`notelink.rank.nearest`)."""
         m = sparse.csr_matrix(self.tfidf @ self.rare_words)
         m.eliminate_zeros()
         return sparse.csr_matrix(m.T)
@@ -251,7 +251,7 @@ class VaultIndex:
     def text_candidates(self, x: sparse.csr_matrix, lsa: np.ndarray, selves: np.ndarray, k: int) -> list[np.ndarray]:
         """For each row: the ``k`` notes nearest by LSA and the ``k`` nearest by TF-IDF on
         rare words, together (never the row's own note, ``selves``)."""
-        from notelink import nearest
+        from notelink.rank import nearest
 
         rare = sparse.csr_matrix(x @ self.rare_words) @ self.tfidf_rare_t
         return nearest.merge([nearest.top_dense(lsa, self.lsa, k, selves), nearest.top_sparse(rare, k)], selves)
@@ -264,7 +264,7 @@ class VaultIndex:
         scored 256 at a time, so memory stays at 256 × N. Above ``EXACT_BELOW`` notes the
         exact TF-IDF similarity is taken over :meth:`text_candidates` only (appended to
         ``keep``, when given: ranking uses them too)."""
-        from notelink.nearest import PER_SIGNAL
+        from notelink.rank.nearest import PER_SIGNAL
 
         k = min(NEIGHBOURS, len(self) - 1)
         m = x.shape[0]
@@ -310,7 +310,7 @@ class VaultIndex:
         """:meth:`text_candidates` of notes of the index: kept from computing
         :attr:`neighbours` over the whole vault (the LSA products of every pair are
         the dearest part of ranking a large vault: done once, not twice)."""
-        from notelink.nearest import PER_SIGNAL
+        from notelink.rank.nearest import PER_SIGNAL
 
         picks = self.__dict__.get("text_picks")
         if picks is not None:
@@ -321,7 +321,7 @@ class VaultIndex:
     @cached_property
     def names(self) -> list[list[tuple[str, ...]]]:
         """Each note's names as token tuples (numbers kept): title, aliases, file name."""
-        from notelink.vocab import name_tokens
+        from notelink.text.tokens import name_tokens
 
         out = []
         for j, rec in enumerate(self.records):

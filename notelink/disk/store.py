@@ -19,7 +19,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-from notelink.writer import write_file
+from notelink.disk.writer import write_file
 
 CACHE_ENV = "NOTELINK_CACHE_DIR"
 FORMAT = 1

@@ -1,7 +1,7 @@
 """What the owner decided in a section, taken only from what the note itself proves. Pure.
 
 notelink writes a digest of the note's path and the links it wrote into the block's
-BEGIN marker (:func:`notelink.section.digest`). A block is *verified* when that digest
+BEGIN marker (:func:`notelink.text.section.digest`). A block is *verified* when that digest
 is the digest of a set of links notelink is known to have written there:
 
 1. the links of notelink's last write of the note, as its cache remembers them;
@@ -18,7 +18,7 @@ acceptance is undone in ``decisions.txt``. A block from another version of the n
 git checkout or stash, a backup, an editor's stale buffer), another cache or another
 note proves nothing, and nothing is inferred from it.
 
->>> from notelink.section import digest
+>>> from notelink.text.section import digest
 >>> written = [("B", "B.md", False), ("C", "C.md", False)]
 >>> v = judge("a.md", digest("a.md", ["B", "C"]), [("B", True)], written, set(), {}, lambda t: t + ".md", set())
 >>> sorted(v.accept), sorted(v.reject)
@@ -33,8 +33,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from notelink.decisions import Decisions
-from notelink.section import digest, link_target, own_shape, parse_item
+from notelink.disk.decisions import Decisions
+from notelink.text.section import digest, link_target, own_shape, parse_item
 
 
 def raw_targets(notes: Iterable[str], link_text: Callable[[str], str]) -> dict[str, str]:
@@ -90,7 +90,7 @@ def of_block(
     body_links: set[str],
     renamed: dict[str, str] | None = None,
 ) -> Verdict:
-    """:func:`judge` for a note's block, with ``resolver`` (a :class:`~notelink.links.Resolver`)
+    """:func:`judge` for a note's block, with ``resolver`` (a :class:`~notelink.text.links.Resolver`)
     giving the raw targets of accepted suggestions and resolving the block's links."""
     return judge(
         rel,

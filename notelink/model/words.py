@@ -18,11 +18,11 @@ from typing import Any
 
 import numpy as np
 
-from notelink import vectors as vec
-from notelink.embed import create
-from notelink.embed.base import Progress
-from notelink.store import Store
-from notelink.vocab import Vocabulary, token_ids
+from notelink.disk.store import Store
+from notelink.model import vectors as vec
+from notelink.model.embed import create
+from notelink.model.embed.base import Progress
+from notelink.model.vocab import Vocabulary, token_ids
 
 
 @dataclass
@@ -49,7 +49,7 @@ class Model:
         """Unit vectors for notes given as word counts (the same as :meth:`embed`).
 
         ``dims`` keeps only the first dimensions of every word vector (Matryoshka)."""
-        from notelink.textvec import counts_matrix
+        from notelink.model.textvec import counts_matrix
 
         wv, comp = self.word_vectors, self.component
         if dims is not None and dims < wv.shape[1]:
@@ -135,7 +135,7 @@ def train_ids(
     """
     from collections import Counter
 
-    from notelink.textvec import counts_matrix
+    from notelink.model.textvec import counts_matrix
 
     start = time.perf_counter()
     all_ids = np.concatenate(docs) if docs else np.zeros(0, np.int32)

@@ -1,7 +1,7 @@
 """``notelink clean``: take notelink's section out of every note, keeping what is the owner's.
 
 Before a block goes, what the owner decided in it is recorded (ticks, and deletions the
-block proves: :mod:`notelink.review`), and the lines the owner typed in it stay in the
+block proves: :mod:`notelink.sync.review`), and the lines the owner typed in it stay in the
 note where the block was. If the decisions cannot be saved, the notes that made them
 are left as they are. Notes excluded since the last sync are cleaned too. No model.
 """
@@ -12,15 +12,16 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from notelink import review, section
-from notelink.decisions import DECISIONS_PATH, Decisions
-from notelink.links import Resolver, stem
-from notelink.notes import NoteRecord
-from notelink.parse import NoteError, parse_note
-from notelink.recordlog import RecordLog
-from notelink.store import vault_cache
-from notelink.vault import NoteFile, ReadError, decode, load_config, read_bytes, scan
-from notelink.writer import Conflict, WriteError, replace_note
+from notelink.disk.decisions import DECISIONS_PATH, Decisions
+from notelink.disk.recordlog import RecordLog
+from notelink.disk.store import vault_cache
+from notelink.disk.writer import Conflict, WriteError, replace_note
+from notelink.sync import review
+from notelink.text import section
+from notelink.text.links import Resolver, stem
+from notelink.text.parse import NoteError, parse_note
+from notelink.vault.notes import NoteRecord
+from notelink.vault.scan import NoteFile, ReadError, decode, load_config, read_bytes, scan
 
 MAX_BLOCKS = 16  # blocks taken out of one note
 

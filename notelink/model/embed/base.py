@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from notelink.vocab import Vocabulary
+from notelink.model.vocab import Vocabulary
 
 Progress = Callable[[float], None]  # called with the fraction done, 0..1
 
@@ -46,7 +46,7 @@ def register(cls: type[WordEmbedder]) -> type[WordEmbedder]:
 def create(name: str, **params: Any) -> WordEmbedder:
     if name not in EMBEDDERS:
         # Importing the method modules registers them.
-        from notelink.embed import glove, sgns, softmax  # noqa: F401
+        from notelink.model.embed import glove, sgns, softmax  # noqa: F401
     if name not in EMBEDDERS:
         raise KeyError(f"unknown embedding method {name!r}; known: {', '.join(sorted(EMBEDDERS))}")
     return EMBEDDERS[name](**params)

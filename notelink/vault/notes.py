@@ -17,11 +17,11 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from notelink import section
-from notelink.links import stem
-from notelink.parse import NoteError, parse_note
-from notelink.vault import NoteFile, ReadError, decode, read_bytes
-from notelink.vocab import name_tokens, tokenize
+from notelink.text import section
+from notelink.text.links import stem
+from notelink.text.parse import NoteError, parse_note
+from notelink.text.tokens import name_tokens, tokenize
+from notelink.vault.scan import NoteFile, ReadError, decode, read_bytes
 
 
 class NoteProblem(Exception):

@@ -1,8 +1,8 @@
 """Every way notelink can rank notes, behind one interface (``--method``).
 
 ========= ==================================================================
-hybrid    default: all signals of :mod:`notelink.signals`, weighted by a model
-          fitted on the vault's own links (:mod:`notelink.hybrid`)
+hybrid    default: all signals of :mod:`notelink.rank.signals`, weighted by a model
+          fitted on the vault's own links (:mod:`notelink.rank.hybrid`)
 sgns      word2vec skip-gram word vectors trained on the vault, SIF note means
 softmax   the seed note's embedding + linear model over the vocabulary, SIF means
 glove     GloVe vectors fitted to the vault's co-occurrence counts, SIF means
@@ -23,10 +23,11 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-from notelink import binary, hybrid, textvec
-from notelink.index import VaultIndex
-from notelink.rank import best_of, top_k_by
-from notelink.signals import FEATURES, PAIR_CHUNK, candidates_many, pair_features
+from notelink.model import textvec
+from notelink.rank import binary, hybrid
+from notelink.rank.index import VaultIndex
+from notelink.rank.signals import FEATURES, PAIR_CHUNK, candidates_many, pair_features
+from notelink.rank.topk import best_of, top_k_by
 
 Report = Callable[[float], None]  # hears the share of the work done, 0..1
 WORD_METHODS = ("sgns", "softmax", "glove")
@@ -214,7 +215,7 @@ class HybridScorer(Scorer):
         return None
 
     def _mentioned_name(self, a: int, b: int) -> str:
-        from notelink.vocab import name_tokens
+        from notelink.text.tokens import name_tokens
 
         idx = self.index
         rec = idx.records[b]

@@ -20,7 +20,7 @@ alike      share of a's 10 most similar notes (TF-IDF, weighted) that link to b
 ========== =================================================================
 
 ``text_rows`` replaces a's text vectors, so a training pair can be scored without the
-very link that makes it positive (see :mod:`notelink.hybrid`).
+very link that makes it positive (see :mod:`notelink.rank.hybrid`).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-from notelink.index import EXACT_BELOW, VaultIndex
+from notelink.rank.index import EXACT_BELOW, VaultIndex
 
 FEATURES = [
     "tfidf",
@@ -142,8 +142,8 @@ def candidates_many(index: VaultIndex, rows: list[int], per_signal: int | None =
     ``EXACT_BELOW`` notes); in a large one the best ``per_signal`` (default
     ``nearest.PER_SIGNAL``) by word vectors, by mentions either way and by links
     (notes linking here, then notes sharing the most neighbours), with the LSA and
-    rare-word TF-IDF lists kept from the neighbours: see :mod:`notelink.nearest`."""
-    from notelink import nearest
+    rare-word TF-IDF lists kept from the neighbours: see :mod:`notelink.rank.nearest`."""
+    from notelink.rank import nearest
 
     per_signal = nearest.PER_SIGNAL if per_signal is None else per_signal
     n = len(index)

@@ -22,8 +22,8 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from notelink.vault import VaultError
-from notelink.writer import READ_FLAGS, Unsafe, WriteError, open_folder, replace_note, write_file
+from notelink.disk.writer import READ_FLAGS, Unsafe, WriteError, open_folder, replace_note, write_file
+from notelink.vault.scan import VaultError
 
 DECISIONS_PATH = ".notelink/decisions.txt"
 HEADER = (
@@ -95,7 +95,7 @@ class Decisions:
         If the user edited the file since it was loaded, their version is the base and
         only the decisions this run added or removed are applied to it; the file is
         replaced only if it still holds what was merged with (else
-        :class:`~notelink.writer.Conflict`, and the next run merges again)."""
+        :class:`~notelink.disk.writer.Conflict`, and the next run merges again)."""
         path = root / DECISIONS_PATH
         try:
             current = _read(root)

@@ -26,25 +26,26 @@ from typing import Any
 
 import numpy as np
 
-from notelink import review, section
-from notelink.decisions import DECISIONS_PATH, Decisions
-from notelink.hybrid import MIN_LINKS
-from notelink.links import Resolver, suggestible
-from notelink.notes import NoteRecord, sha
+from notelink.disk.decisions import DECISIONS_PATH, Decisions
+from notelink.disk.recordlog import RecordLog
+from notelink.disk.store import Store, vault_cache
+from notelink.disk.writer import CONFLICT, Conflict, WriteError, remove_stale_temps, replace_note
 from notelink.progress import Progress
-from notelink.reading import Got, read_notes, read_one
-from notelink.recordlog import RecordLog
-from notelink.scoring import METHODS, Scorer, make_scorer, word_method
-from notelink.store import Store, vault_cache
-from notelink.vault import Config, NoteFile, ReadError, VaultError, load_config, read_bytes, rescan, scan
-from notelink.writer import CONFLICT, Conflict, WriteError, remove_stale_temps, replace_note
+from notelink.rank.hybrid import MIN_LINKS
+from notelink.rank.methods import METHODS, Scorer, make_scorer, word_method
+from notelink.sync import review
+from notelink.text import section
+from notelink.text.links import Resolver, suggestible
+from notelink.vault.notes import NoteRecord, sha
+from notelink.vault.reading import Got, read_notes, read_one
+from notelink.vault.scan import Config, NoteFile, ReadError, VaultError, load_config, read_bytes, rescan, scan
 
 RETRAIN_FRACTION = 0.2
 INDEX_ARRAYS, INDEX_META = "index.npz", "index.json"  # the matrices of the last sync (pipeline.Engine._kept_index)
 PENDING = "pending.json"  # sections being written, until the cache that records them is saved
 _NO_TOKENS = np.zeros(0, np.int32)
 DEFAULT_TOP_K = 5
-SECTION_FORMAT = 2  # blocks carry a digest (notelink.review); a sync after an upgrade rewrites older ones
+SECTION_FORMAT = 2  # blocks carry a digest (notelink.sync.review); a sync after an upgrade rewrites older ones
 
 
 @dataclass
@@ -329,7 +330,7 @@ class Engine:
         params = self.model_params()
         if params is None:
             return None
-        from notelink.model import Model
+        from notelink.model.words import Model
 
         model = Model.load(self.store, params["method"])
         return model if model is not None and model.params == params else None
@@ -338,7 +339,7 @@ class Engine:
         return self._take(nf, read_one(nf, self.config.max_note_bytes, self._lexicon))
 
     def _take(self, nf: NoteFile, got: Got) -> NoteRecord | None:
-        """What reading ``nf`` gave (:mod:`notelink.reading`): its record, or None and a problem."""
+        """What reading ``nf`` gave (:mod:`notelink.vault.reading`): its record, or None and a problem."""
         if isinstance(got, str):
             self.report.problems.append(f"{nf.rel}: {got}")
             return None
@@ -376,8 +377,8 @@ class Engine:
         return out
 
     def _train(self, files: list[NoteFile]) -> None:
-        from notelink.index import VaultIndex
-        from notelink.model import train_ids
+        from notelink.model.words import train_ids
+        from notelink.rank.index import VaultIndex
 
         docs = self._docs(files, sorted(self.records))
         self.records = {d.record.rel: self._carry_over(d.record, self.records.get(d.record.rel)) for d in docs}
@@ -401,9 +402,9 @@ class Engine:
 
     # --- ranking ---------------------------------------------------------------
     def index(self) -> Any:
-        """The vault as matrices (:class:`notelink.index.VaultIndex`), built once per run."""
+        """The vault as matrices (:class:`notelink.rank.index.VaultIndex`), built once per run."""
         if self._index is None:
-            from notelink.index import VaultIndex
+            from notelink.rank.index import VaultIndex
 
             if self.model is None:
                 self.model = self._stored_model()
@@ -443,7 +444,7 @@ class Engine:
     def _kept_index(self) -> Any:
         """The index matrices the last complete sync saved, for the notes as it saw
         them (its records), if they belong to that sync; else None."""
-        from notelink import index as index_module
+        from notelink.rank import index as index_module
 
         meta = self.store.read_json(INDEX_META)
         if (
@@ -464,7 +465,7 @@ class Engine:
 
     def _save_index(self) -> str | None:
         """Keep the index's matrices for the next run (see :meth:`_kept_index`)."""
-        from notelink import index as index_module
+        from notelink.rank import index as index_module
 
         if self._index is None or not len(self._index):
             return None
@@ -486,7 +487,7 @@ class Engine:
         }
 
     def _kept_text(self) -> Any:
-        from notelink.index import TextModel
+        from notelink.rank.index import TextModel
 
         return TextModel.load(self.store) if self._reusable() else None
 
@@ -494,7 +495,7 @@ class Engine:
         """The hybrid weights of the last sync, while they still fit the vault: same
         settings and word model, and the number of links within 10% of what they were
         fitted on. Otherwise None, and they are fitted anew."""
-        from notelink.hybrid import HybridModel
+        from notelink.rank.hybrid import HybridModel
 
         if self.method != "hybrid" or not self._reusable():
             return None
@@ -586,7 +587,7 @@ class Engine:
 
     # --- sections --------------------------------------------------------------
     def verdict(self, rel: str, resolver: Resolver) -> review.Verdict:
-        """What the note's block, as its record saw it, proves (:mod:`notelink.review`)."""
+        """What the note's block, as its record saw it, proves (:mod:`notelink.sync.review`)."""
         rec = self.records[rel]
         if not rec.has_section:
             return review.Verdict(False)
@@ -603,7 +604,7 @@ class Engine:
 
     def _review(self, rel: str, resolver: Resolver) -> None:
         """Turn the owner's edits of a re-read section into decisions: only what the block
-        proves (:mod:`notelink.review`)."""
+        proves (:mod:`notelink.sync.review`)."""
         verdict = self.verdict(rel, resolver)
         self._verdicts[rel] = verdict
         if verdict.record(self.decisions, rel):
@@ -835,7 +836,7 @@ class Engine:
         meta = self._state_to_save(synced)
         meta["index_stamp"] = self._save_index() if synced and self.keep_index else None
         # Records first, then the state that vouches for them: only the records that
-        # changed since the last save are written (see notelink.recordlog).
+        # changed since the last save are written (see notelink.disk.recordlog).
         saved, dirty = self._saved, self._dirty
         changed = _Lines({rel: rec for rel, rec in self.records.items() if saved.get(rel) is not rec or rel in dirty})
         self._log.save(changed, set(saved) - set(self.records), lambda: (_json(self.records[r]) for r in order))

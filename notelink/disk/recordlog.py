@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from notelink.writer import write_file
+from notelink.disk.writer import write_file
 
 BASE = "notes.jsonl"
 JOURNAL = "notes-journal.jsonl"
