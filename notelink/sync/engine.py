@@ -650,7 +650,7 @@ class Engine:
             for n, (rel, (picks, lines)) in enumerate(picked.items()):
                 stage.update(start + n)
                 if lines is None:
-                    lines = [_line(resolver.link_text(t), reasons[(rel, t)]) for t, _ in picks]
+                    lines = [section.suggestion_line(resolver.link_text(t), reasons[(rel, t)]) for t, _ in picks]
                 change = self._compose(rel, picks, lines, resolver)
                 if change is not None:
                     changes.append(change)
@@ -667,7 +667,7 @@ class Engine:
             linked = self.body_links(rel, resolver)
             for t in sorted(self.decisions.accepted(rel) - linked):
                 if t in self.records and t != rel:
-                    restore.append(_line(resolver.link_text(t), [], ticked=True))
+                    restore.append(section.suggestion_line(resolver.link_text(t), [], ticked=True))
                     restored.append([section.link_target(resolver.link_text(t)), t, True])
         legacy = rec.has_section and rec.block_digest is None
         if rel not in self.loaded and lines == rec.offered and not restore and not legacy:
@@ -682,7 +682,7 @@ class Engine:
         offered = [[section.link_target(line), t, False] for line, t in zip(lines, targets, strict=True)]
         vouched = [list(v) for v in verdict.vouched]
         written = restored + vouched + offered
-        new = _render(rel, text, self.config.heading, restore + lines, ours, written).encode("utf-8")
+        new = section.render(rel, text, self.config.heading, restore + lines, ours, written).encode("utf-8")
         if new == data:
             rec.offered, rec.offered_targets, rec.written = lines, targets, written
         elif section.remove(new.decode("utf-8")) != section.remove(text):
@@ -705,7 +705,7 @@ class Engine:
             raise WriteError(str(e)) from None
         if current is None:
             raise Conflict(CONFLICT)
-        new = _render(ch.rel, current[1], self.config.heading, ch.lines, ch.ours, ch.written).encode("utf-8")
+        new = section.render(ch.rel, current[1], self.config.heading, ch.lines, ch.ours, ch.written).encode("utf-8")
         if sha(new) != ch.new_hash:
             raise Conflict("internal error: the section came out other than planned; left alone, retried next run")
         return new
@@ -910,29 +910,6 @@ class _Lines(Mapping[str, str]):
 
 def _json(rec: NoteRecord) -> str:
     return json.dumps(rec.to_cache(), ensure_ascii=False, separators=(",", ":"))
-
-
-def _line(link: str, reasons: list[str], ticked: bool = False) -> str:
-    reason = f" — {'; '.join(reasons)}" if reasons else ""
-    return f"- [{'x' if ticked else ' '}] {link}{reason}"
-
-
-def _render(
-    rel: str,
-    text: str,
-    heading: str,
-    lines: list[str],
-    ours: Callable[[str], bool],
-    written: list[list[Any]],
-) -> str:
-    """The note's text with its section brought up to date (or removed when empty). The
-    heading is left out when the note has that heading line of its own."""
-    prefix, loc, suffix = section.parts(text)
-    own_heading = any(line.strip() == heading.strip() for line in (prefix + suffix).splitlines())
-    merged = section.merge_body(loc.body if loc else None, None if own_heading else heading, lines, ours)
-    if not section.items(merged) and not section.user_lines(merged):
-        return section.remove(text)
-    return section.replace_body(text, merged, section.digest(rel, (raw for raw, _, _ in written)))
 
 
 def sync(engine: Engine, dry_run: bool = False, quick: bool = False) -> tuple[Report, list[Change]]:

@@ -40,6 +40,7 @@ import hashlib
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 BEGIN = "<!-- notelink:begin -->"  # as written before blocks carried a digest
 END = "<!-- notelink:end -->"
@@ -464,3 +465,32 @@ def user_lines(body: list[str] | None) -> list[str]:
     if h is not None:
         rest = rest[h + 1 :]
     return [line for line in rest if line.strip() and parse_item(line) is None]
+
+
+def suggestion_line(link: str, reasons: list[str], ticked: bool = False) -> str:
+    """One line of the section, as notelink writes it.
+
+    >>> suggestion_line("[[Orbit]]", ["shared: moon, tide"])
+    '- [ ] [[Orbit]] — shared: moon, tide'
+    """
+    reason = f" — {'; '.join(reasons)}" if reasons else ""
+    return f"- [{'x' if ticked else ' '}] {link}{reason}"
+
+
+def render(
+    rel: str,
+    text: str,
+    heading: str,
+    lines: list[str],
+    ours: Callable[[str], bool],
+    written: list[list[Any]],
+) -> str:
+    """The note's text with its section made of ``lines`` (merged into the old block by
+    :func:`merge_body`; removed when empty), its digest over ``written``'s raw targets.
+    The heading is left out when the note has that heading line of its own."""
+    prefix, loc, suffix = parts(text)
+    own_heading = any(line.strip() == heading.strip() for line in (prefix + suffix).splitlines())
+    merged = merge_body(loc.body if loc else None, None if own_heading else heading, lines, ours)
+    if not items(merged) and not user_lines(merged):
+        return remove(text)
+    return replace_body(text, merged, digest(rel, (raw for raw, _, _ in written)))
