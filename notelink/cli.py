@@ -1,73 +1,32 @@
-"""The ``notelink`` command: thin click commands over :mod:`notelink.sync.engine`.
+"""The ``notelink`` command: click commands that call :mod:`notelink.app` and print
+its results.
 
-Heavy modules (torch, the pipeline) are imported inside the commands, so
+The app (and with it torch and numpy) is imported inside the commands, so
 ``notelink --help`` answers at once.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import select
-import signal
 import sys
 import time
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 
+from notelink.shell import EXIT_FAILED, EXIT_SKIPPED, EXIT_USAGE, guarded
+
 METHOD_CHOICES = ("hybrid", "sgns", "softmax", "glove", "tfidf", "lsa", "randproj")  # notelink.rank.methods.METHODS
-EXIT_SKIPPED = 1
-EXIT_USAGE = 2
-EXIT_FAILED = 3  # the run could not go on (the cache could not be written…)
+
+__all__ = ["EXIT_FAILED", "EXIT_SKIPPED", "EXIT_USAGE", "main"]
 
 
 def _err(message: str) -> None:
     click.echo(f"notelink: {message}", err=True)
-
-
-def _stopped(e: OSError) -> NoReturn:
-    where = f"{e.filename}: " if e.filename else ""
-    _err(f"{where}{e.strerror or e}; stopped (every note is whole; run again once this is fixed)")
-    sys.exit(EXIT_FAILED)
-
-
-def stdout_closed() -> bool:
-    """Whether stdout is a pipe (or socket) nobody reads any more: the reader of
-    ``notelink … | head`` has exited."""
-    try:
-        fd = sys.stdout.fileno()
-    except (AttributeError, OSError, ValueError):  # not a file (click's test runner)
-        return False
-    try:
-        poller = select.poll()
-        poller.register(fd, select.POLLOUT)
-        if any(events & select.POLLERR for _, events in poller.poll(0)):
-            return True  # Linux: a pipe's write end whose readers are all gone
-    except (AttributeError, OSError, ValueError):  # no poll() here
-        pass
-    try:
-        sys.stdout.flush()  # what the failed write left in the buffer, tried again
-    except BrokenPipeError:
-        return True
-    except (OSError, ValueError):
-        pass
-    return False
-
-
-def leave_quietly() -> NoReturn:
-    """Exit 0 with nothing more said, stdout pointed at the null device so that the
-    output still buffered is not flushed into the closed pipe at exit (the recipe of
-    the Python documentation, "Note on SIGPIPE", in the signal module's page)."""
-    with contextlib.suppress(OSError, ValueError, AttributeError):
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
-    sys.exit(0)
 
 
 def common(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -82,28 +41,7 @@ def common(func: Callable[..., Any]) -> Callable[..., Any]:
     @click.option("--quiet", "-q", is_flag=True, help="No progress, no summary.")
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from notelink.vault.scan import VaultError
-
-        try:
-            return func(*args, **kwargs)
-        except VaultError as e:
-            _err(str(e))
-            sys.exit(EXIT_USAGE)
-        except BrokenPipeError as e:
-            if not stdout_closed():
-                _stopped(e)  # a pipe of notelink's own, not its output
-            # Whoever read the output stopped reading (``notelink related … | head``): a
-            # normal end. Every note is whole: output is printed after any write.
-            leave_quietly()
-        except OSError as e:  # a disk full or read-only while writing the cache
-            _stopped(e)
-        except KeyboardInterrupt:
-            # Every write is atomic and said in advance (pipeline.PENDING): nothing to undo.
-            from notelink.__main__ import EXIT_INTERRUPTED, INTERRUPTED
-
-            signal.signal(signal.SIGINT, signal.SIG_IGN)
-            sys.stderr.write(INTERRUPTED)
-            sys.exit(EXIT_INTERRUPTED)
+        return guarded(lambda: func(*args, **kwargs))
 
     return wrapper
 
@@ -122,11 +60,17 @@ def method_option(func: Callable[..., Any]) -> Callable[..., Any]:
     )(func)
 
 
-def _engine(vault: str, cache_dir: str | None, quiet: bool, **options: Any) -> Any:
+def _app(vault: str, cache_dir: str | None, quiet: bool) -> Any:
+    from notelink.app import Notelink
     from notelink.progress import Progress
-    from notelink.sync.engine import Engine, Options
 
-    return Engine(Path(vault), Options(**options), cache_dir=cache_dir, progress=Progress(False if quiet else None))
+    return Notelink(Path(vault), cache_dir, Progress(False if quiet else None))
+
+
+def _options(**options: Any) -> Any:
+    from notelink.app import Options
+
+    return Options(**options)
 
 
 def _output(rows: list[dict[str, Any]], as_json: bool, line: Callable[[dict[str, Any]], str]) -> None:
@@ -138,8 +82,8 @@ def _output(rows: list[dict[str, Any]], as_json: bool, line: Callable[[dict[str,
         click.echo(line(row))
 
 
-def _report_problems(report: Any, quiet: bool) -> None:
-    for line in report.problems:
+def _report_problems(problems: list[str]) -> None:
+    for line in problems:
         _err(line)
 
 
@@ -172,86 +116,49 @@ def sync(
     quiet: bool,
 ) -> None:
     """Write an 'Additional Connections' section of related notes into every note."""
-    from notelink.disk.lock import Locked, VaultLock
-    from notelink.sync.engine import sync as run_sync
+    from notelink.app import Locked
 
     start = time.perf_counter()
-    engine = _engine(
-        vault, cache_dir, quiet, top_k=top_k, seed=seed, retrain=retrain, method=method, dims=dims, binary=binary
-    )
+    app = _app(vault, cache_dir, quiet)
+    options = _options(top_k=top_k, seed=seed, retrain=retrain, method=method, dims=dims, binary=binary)
     try:
-        # A dry run writes nothing, not even the lock's note of who holds it.
-        with contextlib.nullcontext() if dry_run else VaultLock(engine.root, engine.store.folder, "sync"):
-            report, changes = run_sync(engine, dry_run=dry_run, quick=True)
+        done = app.sync(options, dry_run=dry_run)
     except Locked as e:
         _err(f"{e}; not syncing (a running `notelink watch` keeps the sections current)")
         sys.exit(EXIT_USAGE)
-    _report_problems(report, quiet)
+    _report_problems(done.problems)
+    n = len(done.planned) if dry_run else len(done.changed)
     if as_json:
         summary = {
-            "notes": report.notes,
-            "read": report.read,
-            "vocabulary": report.vocab,
-            "trained": report.trained,
-            "changed": len(changes) if dry_run else len(report.changed),
-            "skipped": report.skipped,
-            "unchanged": report.unchanged_run,
+            "notes": done.notes,
+            "read": done.read,
+            "vocabulary": done.vocabulary,
+            "trained": done.trained,
+            "changed": n,
+            "skipped": done.skipped,
+            "unchanged": done.unchanged,
             "seconds": round(time.perf_counter() - start, 3),
-            "stages": {k: round(v, 3) for k, v in engine.progress.timings.items()},
+            "stages": {k: round(v, 3) for k, v in done.stages.items()},
         }
         click.echo(json.dumps(summary))
-    if dry_run:
-        from notelink.disk.writer import Conflict, WriteError
-        from notelink.text.section import split
-
-        for ch in changes:
-            try:
-                lines = split(engine.new_bytes(ch).decode("utf-8"))[1] or ["(section removed)"]
-            except (Conflict, WriteError) as e:
-                lines = [f"({e})"]
-            click.echo(f"would change: {ch.rel}")
-            for line in lines:
-                click.echo(f"    {line}")
+    for planned in done.planned:
+        click.echo(f"would change: {planned.note}")
+        for line in planned.lines:
+            click.echo(f"    {line}")
     if not quiet:
         took = time.perf_counter() - start
-        if report.unchanged_run:
-            click.echo(f"notelink: {report.notes} notes, nothing changed since the last sync ({took:.2f}s)", err=True)
+        if done.unchanged:
+            click.echo(f"notelink: {done.notes} notes, nothing changed since the last sync ({took:.2f}s)", err=True)
         else:
-            trained = f"trained in {report.train_seconds:.1f}s" if report.trained else "model reused"
-            n = len(changes) if dry_run else len(report.changed)
+            trained = f"trained in {done.train_seconds:.1f}s" if done.trained else "model reused"
             verb = "would change" if dry_run else "changed"
-            skipped = f", {report.skipped} skipped" if report.skipped else ""
+            skipped = f", {done.skipped} skipped" if done.skipped else ""
             click.echo(
-                f"notelink: {report.notes} notes, vocabulary {report.vocab:,} words, {trained}, "
+                f"notelink: {done.notes} notes, vocabulary {done.vocabulary:,} words, {trained}, "
                 f"{n} files {verb}{skipped} ({took:.1f}s)",
                 err=True,
             )
-    sys.exit(EXIT_SKIPPED if report.skipped else 0)
-
-
-def _find_note(engine: Any, note: str) -> str:
-    records = engine.records
-    candidates = []
-    p = Path(note)
-    for base in (Path.cwd(), engine.root):
-        full = (base / p) if not p.is_absolute() else p
-        try:
-            rel = full.resolve().relative_to(engine.root.resolve()).as_posix()
-        except ValueError:
-            continue
-        candidates += [rel, rel + ".md"]
-    for c in candidates:
-        if c in records:
-            return c
-    hit = engine.resolver().resolve(note)
-    if hit is not None:
-        return hit
-    from notelink.text.links import fold
-
-    for rel, rec in sorted(records.items()):
-        if fold(rec.title) == fold(note) or fold(note) in {fold(a) for a in rec.aliases}:
-            return rel
-    raise click.UsageError(f"no note {note!r} in {engine.root}")
+    sys.exit(EXIT_SKIPPED if done.skipped else 0)
 
 
 def query(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -278,11 +185,14 @@ def related(
     quiet: bool,
 ) -> None:
     """Notes related to NOTE (a path, or a title), best first."""
-    engine = _engine(vault, cache_dir, quiet, method=method, dims=dims, binary=binary)
-    engine.refresh()
-    rel = _find_note(engine, note)
-    ranked = engine.ranking([rel], k=limit, min_score=-1.0).get(rel, [])
-    rows = [{"note": r, "title": engine.records[r].title, "score": round(s, 4)} for r, s in ranked]
+    from notelink.app import NoSuchNote
+
+    app = _app(vault, cache_dir, quiet)
+    try:
+        rel, related = app.related(note, limit, _options(method=method, dims=dims, binary=binary))
+    except NoSuchNote as e:
+        raise click.UsageError(str(e)) from None
+    rows = [{"note": r.note, "title": r.title, "score": round(r.score, 4)} for r in related]
     if not as_json:
         click.echo(f"related to {rel}:\n  {'score':>6}  {'title':<40}  note")
     _output(rows, as_json, lambda row: f"  {row['score']:6.3f}  {row['title'][:40]:<40}  {row['note']}")
@@ -297,22 +207,14 @@ def words(
     word: str, method: str | None, vault: str, limit: int, as_json: bool, cache_dir: str | None, quiet: bool
 ) -> None:
     """Vocabulary words nearest to WORD in the vault's trained embedding."""
-    from notelink.rank.methods import word_method
-    from notelink.text.tokens import tokenize
+    from notelink.app import NotInVocabulary
 
-    engine = _engine(vault, cache_dir, quiet, method=method)
-    if word_method(engine.method) is None:  # the last sync used a method without word vectors
-        engine = _engine(vault, cache_dir, quiet, method="sgns")
-    model = engine._stored_model()
-    if model is None:
-        engine.refresh()
-        model = engine.model
-    tokens = tokenize(word)
-    key = tokens[0] if tokens else word.casefold()
-    if model is None or key not in model.vocab.index:
-        _err(f"{word!r} is not in the vault's vocabulary")
+    try:
+        words = _app(vault, cache_dir, quiet).words(word, limit, method)
+    except NotInVocabulary as e:
+        _err(str(e))
         sys.exit(EXIT_SKIPPED)
-    rows = [{"word": w, "score": round(s, 4)} for w, s in model.similar_words(key, limit)]
+    rows = [{"word": w.word, "score": round(w.score, 4)} for w in words]
     _output(rows, as_json, lambda row: f"  {row['score']:.3f}  {row['word']}")
 
 
@@ -321,22 +223,17 @@ def words(
 @common
 def clean(vault: str, cache_dir: str | None, quiet: bool) -> None:
     """Remove every section notelink wrote; each note gets back its own bytes."""
-    from notelink.disk.lock import Locked, VaultLock
-    from notelink.disk.store import vault_cache
-    from notelink.sync.cleanup import clean_vault
+    from notelink.app import Locked
 
-    root = Path(vault)
     try:
-        with VaultLock(root, vault_cache(root, cache_dir), "clean"):
-            cleaned, problems = clean_vault(root, cache_dir)
+        done = _app(vault, cache_dir, quiet).clean()
     except Locked as e:
         _err(f"{e}; not cleaning (stop `notelink watch` first, or it puts every section back)")
         sys.exit(EXIT_USAGE)
-    for line in problems:
-        _err(line)
+    _report_problems(done.problems)
     if not quiet:
-        click.echo(f"notelink: removed the section from {cleaned} notes", err=True)
-    sys.exit(EXIT_SKIPPED if problems else 0)
+        click.echo(f"notelink: removed the section from {done.notes} notes", err=True)
+    sys.exit(EXIT_SKIPPED if done.problems else 0)
 
 
 @main.command()
@@ -345,58 +242,34 @@ def clean(vault: str, cache_dir: str | None, quiet: bool) -> None:
 @common
 def status(vault: str, as_json: bool, cache_dir: str | None, quiet: bool) -> None:
     """Notes, vocabulary, model age, and notes whose section is out of date."""
-    engine = _engine(vault, cache_dir, True)
-    engine.refresh(allow_train=False)
-    model = engine.model
-    out: dict[str, Any] = {
-        "vault": str(engine.root),
-        "cache": str(engine.store.folder),
-        "notes": engine.report.notes,
-        "skipped": engine.report.skipped,
-    }
-    from notelink.disk.lock import running
-
-    out["daemon"] = running(engine.root, engine.store.folder)
-    hybrid = engine._state.get("hybrid")
-    if engine.report.unchanged_run:
-        out.update(synced=True, out_of_date=[])
-        model = engine._stored_model()
-    elif not engine._state.get("synced_at") or (engine.model_params() is not None and model is None):
-        out.update(synced=False, out_of_date=None)
-    else:
-        out.update(synced=False, out_of_date=[c.rel for c in engine.plan()])
-        hybrid = getattr(engine.scorer(), "model", None) and engine.scorer().model.describe()
-    out["method"] = engine.method
-    if hybrid:
-        out["hybrid"] = hybrid
-    if model is not None:
-        out.update(
-            vocabulary=len(model.vocab),
-            word_model=model.params["method"],
-            model_age_seconds=round(time.time() - model.trained_at),
-            trained_on_notes=model.notes,
-        )
+    st = _app(vault, cache_dir, True).status()
+    out: dict[str, Any] = {"vault": st.vault, "cache": st.cache, "notes": st.notes, "skipped": st.skipped,
+                           "daemon": st.daemon, "synced": st.synced, "out_of_date": st.out_of_date,
+                           "method": st.method}  # fmt: skip
+    if st.hybrid:
+        out["hybrid"] = st.hybrid
+    if st.word_model is not None:
+        out.update(vocabulary=st.vocabulary, word_model=st.word_model, model_age_seconds=st.model_age_seconds,
+                   trained_on_notes=st.trained_on_notes)  # fmt: skip
     if as_json:
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
         return
-    click.echo(f"vault: {out['vault']}\ncache: {out['cache']}\nnotes: {out['notes']} ({out['skipped']} skipped)")
-    click.echo(f"method: {out['method']}" + (f", {hybrid}" if hybrid else ""))
-    daemon = out["daemon"]
+    click.echo(f"vault: {st.vault}\ncache: {st.cache}\nnotes: {st.notes} ({st.skipped} skipped)")
+    click.echo(f"method: {st.method}" + (f", {st.hybrid}" if st.hybrid else ""))
+    daemon = st.daemon
     click.echo(f"daemon: running (pid {daemon.get('pid')}, {daemon.get('what')})" if daemon else "daemon: not running")
-    if model is not None:
-        age = out["model_age_seconds"]
+    if st.word_model is not None:
         click.echo(
-            f"word model: {out['word_model']}, vocabulary {out['vocabulary']:,} words, "
-            f"trained {_age(age)} ago on {out['trained_on_notes']} notes"
+            f"word model: {st.word_model}, vocabulary {st.vocabulary:,} words, "
+            f"trained {_age(st.model_age_seconds)} ago on {st.trained_on_notes} notes"
         )
-    elif engine.model_params() is not None:
+    elif st.needs_model:
         click.echo("word model: none yet (run `notelink sync`)")
-    stale = out["out_of_date"]
-    if stale is None:
+    if st.out_of_date is None:
         click.echo("sections: never synced")
     else:
-        click.echo(f"sections out of date: {len(stale)}")
-        for rel in stale[:20]:
+        click.echo(f"sections out of date: {len(st.out_of_date)}")
+        for rel in st.out_of_date[:20]:
             click.echo(f"  {rel}")
 
 
@@ -405,10 +278,6 @@ def _age(seconds: int) -> str:
         if seconds >= size:
             return f"{seconds // size}{unit}"
     return f"{seconds}s"
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main(prog_name=os.path.basename(sys.argv[0]))
 
 
 @main.command()
@@ -435,13 +304,7 @@ def evaluate(
 ) -> None:
     """Measure suggestion quality on VAULT by hiding 30% of each note's links and
     counting how many come back (on a temporary copy; the vault is never touched)."""
-    from notelink.evaluate import evaluate as run
-    from notelink.vault.scan import VaultError
-
-    root = Path(vault)
-    if not root.is_dir():
-        raise VaultError(f"{root}: vault folder does not exist")
-    results = run(root, list(methods) or list(METHOD_CHOICES), protocol, seed, dims=dims, use_binary=binary)
+    results = _app(vault, cache_dir, quiet).evaluate(list(methods), protocol, seed, dims, binary)
     if as_json:
         click.echo(json.dumps([r.as_dict() for r in results], ensure_ascii=False, indent=2))
         return
@@ -463,22 +326,8 @@ def evaluate(
 @query
 def search(query_text: str, vault: str, limit: int, as_json: bool, cache_dir: str | None, quiet: bool) -> None:
     """Notes ranked for a free-text QUERY, by meaning and by words, with a snippet."""
-    from notelink.rank.search import search as run
-    from notelink.rank.search import snippet
-    from notelink.text import section
-    from notelink.vault.scan import NoteFile, ReadError, read_bytes
-
-    engine = _engine(vault, cache_dir, quiet)
-    engine.refresh()
-    rows = []
-    for hit in run(engine.index(), query_text, limit):
-        try:
-            data = read_bytes(NoteFile(hit.rel, engine.root / hit.rel, 0, 0), engine.config.max_note_bytes)
-            text = section.remove(data.decode("utf-8", errors="replace"))
-        except ReadError:
-            text = ""
-        rows.append({"note": hit.rel, "title": hit.title, "score": round(hit.score, 4),
-                     "snippet": snippet(text, query_text)})  # fmt: skip
+    found = _app(vault, cache_dir, quiet).search(query_text, limit)
+    rows = [{"note": f.note, "title": f.title, "score": round(f.score, 4), "snippet": f.snippet} for f in found]
     _output(rows, as_json, lambda row: f"{row['score']:.3f}  {row['title']}  ({row['note']})\n       {row['snippet']}")
 
 
@@ -506,10 +355,8 @@ def watch(
     import logging
     import signal
 
+    from notelink.app import Locked, Options, VaultError
     from notelink.daemon import Watcher
-    from notelink.disk.lock import Locked
-    from notelink.sync.engine import Options
-    from notelink.vault.scan import VaultError
 
     logging.basicConfig(
         level=logging.WARNING if quiet else logging.INFO, format="%(asctime)s notelink: %(message)s", datefmt="%H:%M:%S"
@@ -533,3 +380,7 @@ def watch(
         _err(f"{e}; not starting another")
         sys.exit(EXIT_USAGE)
     watcher.run()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main(prog_name=os.path.basename(sys.argv[0]))

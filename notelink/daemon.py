@@ -31,10 +31,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from notelink.disk.lock import VaultLock
-from notelink.disk.store import vault_cache
-from notelink.sync.engine import Engine, Options, sync
-from notelink.vault.scan import CONFIG_NAME, excluded, is_note_name, load_config
+from notelink.app import Options, Synced
+from notelink.app.session import Session
 
 log = logging.getLogger("notelink.watch")
 
@@ -68,12 +66,9 @@ class Watcher:
         self.own: dict[str, tuple[int, int]] = {}  # rel → (size, mtime_ns) notelink left
         self.batches = 0
         self.writes = 0
-        self.lock = VaultLock(self.root, vault_cache(self.root, cache_dir), "watch")
+        self.session = Session(self.root, self.options, cache_dir)
         self._observer: Any = None
         self._trainer: threading.Thread | None = None
-        self._swap_model = False
-        self.engine: Engine | None = None
-        self._patterns: list[Any] = []
 
     # --- events ------------------------------------------------------------------
     def relevant(self, path: str) -> bool:
@@ -81,12 +76,7 @@ class Watcher:
             rel = Path(path).relative_to(self.root).as_posix()
         except ValueError:
             return False
-        if rel in (CONFIG_NAME, ".notelink/decisions.txt"):
-            return True
-        parts = rel.split("/")
-        if any(p.startswith(".") for p in parts) or not is_note_name(parts[-1]):
-            return False
-        return not excluded(rel, self._patterns)
+        return self.session.watches(rel)
 
     def is_own_write(self, path: str) -> bool:
         try:
@@ -121,7 +111,7 @@ class Watcher:
             if kind in ("modified", "closed", "created", "moved") and self.is_own_write(hits[-1]):
                 return  # what notelink itself just wrote (moved: its temp file onto the note)
             rels = {self.rel(p) for p in hits}
-            if CONFIG_NAME in rels:
+            if any(self.session.is_config(rel) for rel in rels):
                 rels = None  # new excludes: any note may come or go
         log.debug("%s %s", kind, " -> ".join(paths))
         with self.wake:
@@ -149,43 +139,30 @@ class Watcher:
     def run_batch(self, only: set[str] | None = None) -> None:
         """One update: ``only`` names the notes that may have changed (from events);
         None looks at every note."""
-        start = time.monotonic()
-        from notelink.vault.scan import _glob_regex
-
-        self._patterns = [_glob_regex(p) for p in load_config(self.root).exclude]  # .notelink.toml may have changed
-        engine = self.engine
-        assert engine is not None, "start() first"
-        engine.next_run()
-        if self._swap_model:  # a background retrain finished: use the new model from now on
-            self._swap_model = False
-            engine.model = engine._stored_model()
         if only is None:
             self.last_scan = time.monotonic()
-        engine.refresh(allow_train=False, reload=False, only=only)
-        if engine.report.unchanged_run:
+        if not self.session.read(only, training=self._trainer is not None):
             return
-        if engine.model is None and engine.model_params() is not None and self._trainer is None:
-            # No model yet (first run): train now, in the foreground.
-            engine.refresh()
-        elif engine.needs_training():
+        if self.session.retrain_due() and self._trainer is None:
             self._train_in_background()
-        changes = engine.plan()
-        held = self._being_edited([ch.rel for ch in changes])
-        engine.commit(changes, held)
-        for rel in engine.report.changed:
-            self.own[rel] = (engine.records[rel].size, engine.records[rel].mtime_ns)
-        self.writes += len(engine.report.changed)
+        done = self.session.write(self._being_edited)
+        self._count(done)
         self.batches += 1
-        self.held = held
-        for line in engine.report.problems:
+        self.held = done.held
+        for line in done.problems:
             log.warning("%s", line)
         log.info(
             "batch: %d notes read, %d sections written%s, %.2fs",
-            engine.report.read,
-            len(engine.report.changed),
-            f", {len(held)} held (being edited)" if held else "",
-            time.monotonic() - start,
+            done.read,
+            len(done.changed),
+            f", {len(done.held)} held (being edited)" if done.held else "",
+            done.seconds,
         )
+
+    def _count(self, done: Synced) -> None:
+        """Remember what notelink wrote (so its own writes' events are not changes)."""
+        self.own.update(done.stamps)
+        self.writes += len(done.changed)
 
     def _being_edited(self, rels: list[str]) -> set[str]:
         """The notes saved less than ``hold`` seconds ago: an event named them that
@@ -201,15 +178,14 @@ class Watcher:
     def _train_in_background(self) -> None:
         def train() -> None:
             try:
-                engine = Engine(self.root, self.options, cache_dir=self.cache_dir)
-                engine.refresh()  # retrains and saves the model; batches pick it up
-                log.info("retrained the model in %.1fs", engine.report.train_seconds)
+                seconds = self.session.retrain()  # retrains and saves the model; batches pick it up
+                log.info("retrained the model in %.1fs", seconds)
             except Exception as e:  # a failed retrain keeps the old model
                 log.warning("retraining failed: %s", e)
             finally:
                 with self.wake:
                     self._trainer = None
-                    self._swap_model = True
+                    self.session.new_model = True
                     self.dirty_at = time.monotonic() - self.quiet
                     self.wake.notify_all()
 
@@ -221,11 +197,8 @@ class Watcher:
         from watchdog.events import FileSystemEventHandler
         from watchdog.observers import Observer
 
-        from notelink.vault.scan import _glob_regex
-
-        self.lock.acquire()
+        self.session.acquire()
         try:
-            self._patterns = [_glob_regex(p) for p in load_config(self.root).exclude]
             watcher = self
 
             class Handler(FileSystemEventHandler):
@@ -235,14 +208,9 @@ class Watcher:
             self._observer = Observer()
             self._observer.schedule(Handler(), str(self.root), recursive=True)
             self._observer.start()
-            self.engine = Engine(self.root, self.options, cache_dir=self.cache_dir)
-            report, _ = sync(self.engine)
-            self.engine.index().warm()  # so the first edit does not pay for building it
-            self.engine.keep_index = False  # batches keep the index in memory, not on disk each time
-            for rel in report.changed:
-                self.own[rel] = (self.engine.records[rel].size, self.engine.records[rel].mtime_ns)
-            self.writes += len(report.changed)
-            log.info("watching %s: %d notes, %d sections written", self.root, report.notes, len(report.changed))
+            done = self.session.open()
+            self._count(done)
+            log.info("watching %s: %d notes, %d sections written", self.root, done.notes, len(done.changed))
         except BaseException:
             self.close()
             raise
@@ -290,7 +258,7 @@ class Watcher:
             self._observer = None
         if self._trainer is not None:
             self._trainer.join(timeout=600)
-        self.lock.release()
+        self.session.close()
 
 
 def _mtime(path: Path) -> float:

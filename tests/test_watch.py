@@ -188,19 +188,19 @@ def test_drift_retrains_in_the_background_and_swaps_the_model(vault: Path, monke
 
     w = Watcher(vault, Options(), quiet=0.2, hold=0.0)
     w.start()
-    first = w.engine._stored_model().trained_at
+    first = w.session.model().trained_at
     monkeypatch.setattr(pipeline, "RETRAIN_FRACTION", 0.01)  # one changed note is drift enough
     loop = threading.Thread(target=w.run, name="watch-loop")
     loop.start()
     try:
         note = vault / "sky/Star Charts.md"
         note.write_text(note.read_text(encoding="utf-8") + "\nPlanisphere wheels and zodiacal light.\n")
-        wait_for(lambda: w.engine._stored_model().trained_at != first, timeout=120, what="a retrained model")
+        wait_for(lambda: w.session.model().trained_at != first, timeout=120, what="a retrained model")
         wait_for(lambda: w._trainer is None, what="the trainer to finish")
         note.write_text(note.read_text(encoding="utf-8") + "\nMore about the ecliptic.\n")
         batches = w.batches
         wait_for(lambda: w.batches > batches, what="a batch with the new model")
-        assert w.engine.model.trained_at != first
+        assert w.session.engine.model.trained_at != first
     finally:
         w.stop()
         loop.join(60)

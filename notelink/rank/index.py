@@ -96,6 +96,12 @@ class VaultIndex:
     def text_model(self) -> TextModel:
         return TextModel(self.vocab, self.idf, self.lsa_projection)
 
+    def fitted_text(self) -> TextModel | None:
+        """The text model this index fitted itself (None if frozen, or not fitted yet)."""
+        if self.frozen or "idf" not in self.__dict__:
+            return None
+        return self.text_model()
+
     # --- text ------------------------------------------------------------------
     @cached_property
     def vocab(self) -> dict[str, int]:

@@ -1,0 +1,89 @@
+"""What every shell of notelink needs: its exit codes, one line per problem, and a
+quiet end when the reader of its output has gone (``notelink … | head``)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import select
+import signal
+import sys
+from collections.abc import Callable
+from typing import Any, NoReturn
+
+EXIT_SKIPPED = 1
+EXIT_USAGE = 2
+EXIT_FAILED = 3  # the run could not go on (the cache could not be written…)
+
+
+def err(message: str) -> None:
+    """One line on stderr, naming notelink."""
+    sys.stderr.write(f"notelink: {message}\n")
+    sys.stderr.flush()
+
+
+def stopped(e: OSError) -> NoReturn:
+    where = f"{e.filename}: " if e.filename else ""
+    err(f"{where}{e.strerror or e}; stopped (every note is whole; run again once this is fixed)")
+    sys.exit(EXIT_FAILED)
+
+
+def stdout_closed() -> bool:
+    """Whether stdout is a pipe (or socket) nobody reads any more: the reader of
+    ``notelink … | head`` has exited."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # not a file (click's test runner)
+        return False
+    try:
+        poller = select.poll()
+        poller.register(fd, select.POLLOUT)
+        if any(events & select.POLLERR for _, events in poller.poll(0)):
+            return True  # Linux: a pipe's write end whose readers are all gone
+    except (AttributeError, OSError, ValueError):  # no poll() here
+        pass
+    try:
+        sys.stdout.flush()  # what the failed write left in the buffer, tried again
+    except BrokenPipeError:
+        return True
+    except (OSError, ValueError):
+        pass
+    return False
+
+
+def leave_quietly() -> NoReturn:
+    """Exit 0 with nothing more said, stdout pointed at the null device so that the
+    output still buffered is not flushed into the closed pipe at exit (the recipe of
+    the Python documentation, "Note on SIGPIPE", in the signal module's page)."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    sys.exit(0)
+
+
+def guarded(call: Callable[[], Any]) -> Any:
+    """``call()``, its expected failures made one line and an exit code: a bad vault or
+    config (2), a disk that fails (3), a closed output pipe (0), Ctrl-C (130)."""
+    from notelink.vault.scan import VaultError
+
+    try:
+        return call()
+    except VaultError as e:
+        err(str(e))
+        sys.exit(EXIT_USAGE)
+    except BrokenPipeError as e:
+        if not stdout_closed():
+            stopped(e)  # a pipe of notelink's own, not its output
+        # Whoever read the output stopped reading (``notelink related … | head``): a
+        # normal end. Every note is whole: output is printed after any write.
+        leave_quietly()
+    except OSError as e:  # a disk full or read-only while writing the cache
+        stopped(e)
+    except KeyboardInterrupt:
+        # Every write is atomic and said in advance (sync.state.PENDING): nothing to undo.
+        from notelink.__main__ import EXIT_INTERRUPTED, INTERRUPTED
+
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        sys.stderr.write(INTERRUPTED)
+        sys.exit(EXIT_INTERRUPTED)
