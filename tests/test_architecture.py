@@ -46,6 +46,7 @@ MAX_FIGURE_LINES = 3  # docstring or comment lines carrying a measurement or an 
 # Top to bottom: a module may import its own layer or a lower one.
 LAYERS: dict[str, tuple[str, ...]] = {
     "shells": ("notelink.cli", "notelink.cli.*", "notelink.cli_*", "notelink.daemon", "notelink.daemon.*",
+               "notelink.shell", "notelink.shell.*",
                "notelink.__main__", "notelink.lsp", "notelink.lsp.*", "notelink.lsp_*"),
     "app": ("notelink.app", "notelink.app.*", "notelink.app_*"),
     "evaluate": ("notelink.evaluate",),
