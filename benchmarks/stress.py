@@ -2,7 +2,7 @@
 
     python benchmarks/stress.py [--kills 500] [--watch-kills 50] [--races 50] [--fuzz 50000] [--seed 0]
 
-The same harness as tests/test_safety.py (benchmarks/safety.py), on sample_vault/
+The same harness as tests/test_safety.py (tests/safety.py), on sample_vault/
 with the default method: ``sync`` and ``watch`` SIGKILLed at random moments (every
 note must be old or new, and one more sync must give exactly a clean run's bytes with
 no temp file left); ``sync`` raced by a process appending lines to notes (none may be
@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(ROOT / "tests"))  # the harness lives with the tests; benchmarks may import test helpers
 from safety import Tally, crash_trial, expect, fuzz, race_trial  # noqa: E402
 
 

@@ -7,14 +7,11 @@ from __future__ import annotations
 
 import random
 import signal
-import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, SAMPLE
-
-sys.path.insert(0, str(ROOT / "benchmarks"))
+from conftest import SAMPLE
 from safety import Tally, crash_trial, expect, expect_warm, race_trial
 
 
