@@ -330,9 +330,9 @@ class Engine:
         params = self.model_params()
         if params is None:
             return None
-        from notelink.model.words import Model
+        from notelink.model import persist
 
-        model = Model.load(self.store, params["method"])
+        model = persist.load(self.store, params["method"])
         return model if model is not None and model.params == params else None
 
     def _load(self, nf: NoteFile) -> NoteRecord | None:
@@ -377,7 +377,8 @@ class Engine:
         return out
 
     def _train(self, files: list[NoteFile]) -> None:
-        from notelink.model.words import train_ids
+        from notelink.model import persist
+        from notelink.model.train import train_ids
         from notelink.rank.index import VaultIndex
 
         docs = self._docs(files, sorted(self.records))
@@ -394,7 +395,7 @@ class Engine:
         for d in docs:  # the words were for training only: let the run's memory go
             d.tokens = _NO_TOKENS
         if not self.dry_run:
-            self.model.save(self.store)
+            persist.save(self.model, self.store)
         self.report.trained = True
         self.report.train_seconds = self.model.train_seconds
         self._state["trained_notes"] = self.model.notes

@@ -32,8 +32,9 @@ from typing import Any
 
 import numpy as np
 
-from notelink.model.embed.base import Progress, WordEmbedder, register
+from notelink.model.embed.base import WordEmbedder, register
 from notelink.model.vocab import Vocabulary
+from notelink.progress import OnProgress
 
 
 def auto_epochs(
@@ -108,7 +109,7 @@ class SGNS(WordEmbedder):
         # Python threads running the two shards of a large corpus (the vectors do not depend on it)
         self.workers = min(2, os.cpu_count() or 1) if workers is None else workers
 
-    def fit(self, docs: list[np.ndarray], vocab: Vocabulary, progress: Progress | None = None) -> np.ndarray:
+    def fit(self, docs: list[np.ndarray], vocab: Vocabulary, progress: OnProgress | None = None) -> np.ndarray:
         import torch
 
         n_words = len(vocab)
@@ -121,7 +122,7 @@ class SGNS(WordEmbedder):
         finally:
             torch.set_num_threads(old_threads)
 
-    def _fit(self, torch: Any, docs: list[np.ndarray], vocab: Vocabulary, progress: Progress | None) -> np.ndarray:
+    def _fit(self, torch: Any, docs: list[np.ndarray], vocab: Vocabulary, progress: OnProgress | None) -> np.ndarray:
         gen = torch.Generator().manual_seed(self.seed)
         n_words, dim = len(vocab), self.dim
         # int32 throughout (a 50,000-note vault has ~22 M tokens: 87 MB an array, not 175)
@@ -175,7 +176,7 @@ class SGNS(WordEmbedder):
         pool: ThreadPoolExecutor | None,
         epochs: int,
         total: int,
-        progress: Progress | None,
+        progress: OnProgress | None,
     ) -> None:
         """The epochs, a round of steps at a time, with progress after each round."""
         reported = -1.0
