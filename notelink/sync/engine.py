@@ -488,7 +488,7 @@ class Engine:
         }
 
     def _kept_text(self) -> Any:
-        from notelink.rank.index import TextModel
+        from notelink.rank.text_matrices import TextModel
 
         return TextModel.load(self.store) if self._reusable() else None
 
@@ -832,7 +832,7 @@ class Engine:
 
     def save(self, synced: bool) -> None:
         order = sorted(self.records)
-        if self._index is not None and len(self._index) and "idf" in self._index.__dict__ and not self._index.frozen:
+        if self._index is not None and len(self._index) and self._index.fitted_text() is not None:
             self._index.text_model().save(self.store)
         meta = self._state_to_save(synced)
         meta["index_stamp"] = self._save_index() if synced and self.keep_index else None
