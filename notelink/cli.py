@@ -20,7 +20,9 @@ from typing import Any, NoReturn
 
 import click
 
-METHOD_CHOICES = ("hybrid", "sgns", "softmax", "glove", "tfidf", "lsa", "randproj")  # notelink.rank.methods.METHODS
+from notelink.rank.registry import METHODS as METHOD_CHOICES
+from notelink.rank.registry import WORD_METHODS
+
 EXIT_SKIPPED = 1
 EXIT_USAGE = 2
 EXIT_FAILED = 3  # the run could not go on (the cache could not be written…)
@@ -290,14 +292,14 @@ def related(
 
 @main.command()
 @click.argument("word")
-@click.option("--method", type=click.Choice(["sgns", "softmax", "glove"]), default=None,
+@click.option("--method", type=click.Choice(WORD_METHODS), default=None,
               help="Which word model (default: the one the last sync used, else sgns).")  # fmt: skip
 @query
 def words(
     word: str, method: str | None, vault: str, limit: int, as_json: bool, cache_dir: str | None, quiet: bool
 ) -> None:
     """Vocabulary words nearest to WORD in the vault's trained embedding."""
-    from notelink.rank.methods import word_method
+    from notelink.rank.registry import word_method
     from notelink.text.tokens import tokenize
 
     engine = _engine(vault, cache_dir, quiet, method=method)

@@ -32,7 +32,8 @@ from notelink.disk.store import Store, vault_cache
 from notelink.disk.writer import CONFLICT, Conflict, WriteError, remove_stale_temps, replace_note
 from notelink.progress import Progress
 from notelink.rank.hybrid import MIN_LINKS
-from notelink.rank.methods import METHODS, Scorer, make_scorer, word_method
+from notelink.rank.methods import Scorer, make_scorer
+from notelink.rank.registry import METHODS, word_method
 from notelink.sync import review
 from notelink.text import section
 from notelink.text.links import Resolver, suggestible
