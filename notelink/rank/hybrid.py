@@ -5,7 +5,7 @@ Every existing link a → b is a positive example; pairs without a link, drawn a
 random (all of them in a small vault), are negatives. A
 logistic regression on standardised features is fitted on every sync: Newton's
 method with an L2 penalty, no randomness beyond the seeded choice of negatives, so
-it is deterministic and takes well under a second.
+it is deterministic and cheap.
 
 No leakage: a positive pair's features are computed as if that link were not there.
 Its text features use a's words minus the link's own text (the link text would
