@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from notelink.evaluate import evaluate, lee
-from notelink.rank.methods import METHODS
+from notelink.rank.registry import METHODS
 
 from docs_section import replace_between
 

@@ -18,9 +18,9 @@ from typing import Any
 
 import click
 
+from notelink.rank.registry import METHODS as METHOD_CHOICES
+from notelink.rank.registry import WORD_METHODS
 from notelink.shell import EXIT_FAILED, EXIT_SKIPPED, EXIT_USAGE, guarded
-
-METHOD_CHOICES = ("hybrid", "sgns", "softmax", "glove", "tfidf", "lsa", "randproj")  # notelink.rank.methods.METHODS
 
 __all__ = ["EXIT_FAILED", "EXIT_SKIPPED", "EXIT_USAGE", "main"]
 
@@ -200,7 +200,7 @@ def related(
 
 @main.command()
 @click.argument("word")
-@click.option("--method", type=click.Choice(["sgns", "softmax", "glove"]), default=None,
+@click.option("--method", type=click.Choice(WORD_METHODS), default=None,
               help="Which word model (default: the one the last sync used, else sgns).")  # fmt: skip
 @query
 def words(

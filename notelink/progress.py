@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from typing import TextIO
 
 from notelink import memory
+
+OnProgress = Callable[[float], None]  # a callable that hears the share of the work done, 0..1
 
 
 class Stage:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from notelink.app import Notelink, NoSuchNote, NotInVocabulary, Options
+from notelink.app import NoSuchNote, Notelink, NotInVocabulary, Options
 
 
 @pytest.fixture

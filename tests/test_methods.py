@@ -14,7 +14,7 @@ from notelink.model import textvec
 from notelink.model.embed import create
 from notelink.model.embed import softmax as softmax_module
 from notelink.model.vocab import Vocabulary
-from notelink.rank.methods import METHODS
+from notelink.rank.registry import METHODS
 
 from conftest import snapshot
 

@@ -370,8 +370,8 @@ def test_a_small_edit_reuses_the_kept_index_and_ends_as_a_rebuild_would(
     what the same sync writes when it has to build the index from scratch."""
     from notelink.rank.index import VaultIndex
     from notelink.sync.engine import Engine
-    from notelink.sync.state import INDEX_ARRAYS
     from notelink.sync.engine import sync as run_sync
+    from notelink.sync.state import INDEX_ARRAYS
 
     twin = tmp_path / "twin"
     shutil.copytree(vault, twin)

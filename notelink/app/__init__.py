@@ -145,7 +145,7 @@ class Notelink:
     def words(self, word: str, limit: int = 10, method: str | None = None) -> list[Word]:
         """Vocabulary words nearest to ``word`` in the vault's trained embedding (the
         word model of ``method``, default: the last sync's, else sgns)."""
-        from notelink.rank.methods import word_method
+        from notelink.rank.registry import word_method
         from notelink.text.tokens import tokenize
 
         engine = self.engine(Options(method=method))
@@ -198,7 +198,7 @@ class Notelink:
     ) -> list[Any]:
         """Suggestion quality (:mod:`notelink.evaluate`), on a temporary copy of the vault."""
         from notelink.evaluate import evaluate
-        from notelink.rank.methods import METHODS
+        from notelink.rank.registry import METHODS
 
         if not self.root.is_dir():
             raise VaultError(f"{self.root}: vault folder does not exist")

@@ -104,11 +104,10 @@ def lsa(x: sparse.csr_matrix, rank: int) -> tuple[np.ndarray, np.ndarray]:
     notes and queries land in the same space.
 
     Exact (ARPACK's Lanczos on the Gram matrix of the smaller side, float64), with
-    every product in float32 and no dense N×rank or V×rank float64 copy: at 50,000
-    notes ``scipy.sparse.linalg.svds`` added ~350 MB to the peak (a float64 copy of
-    the matrix, then a dense SVD of X·V). A randomised SVD (Halko et al., 4 power
-    iterations) was faster but measurably worse on held-out links of a generated
-    10,000-note vault (issue 6).
+    every product in float32 and no dense N×rank or V×rank float64 copy, which
+    ``scipy.sparse.linalg.svds`` makes (a float64 copy of the matrix, then a dense SVD
+    of X·V) and a large vault's peak memory shows. A randomised SVD (Halko et al.) was
+    faster but ranked held-out links worse.
 
     >>> x = sparse.csr_matrix(np.array([[1, 1, 0, 0], [1, 0.9, 0, 0], [0, 0, 1, 1.1]], np.float32))
     >>> vecs, proj = lsa(x, 2)

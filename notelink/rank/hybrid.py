@@ -5,7 +5,7 @@ Every existing link a → b is a positive example; pairs without a link, drawn a
 random (all of them in a small vault), are negatives. A
 logistic regression on standardised features is fitted on every sync: Newton's
 method with an L2 penalty, no randomness beyond the seeded choice of negatives, so
-it is deterministic and takes well under a second.
+it is deterministic and cheap.
 
 No leakage: a positive pair's features are computed as if that link were not there.
 Its text features use a's words minus the link's own text (the link text would
@@ -18,13 +18,14 @@ weights are used instead (``status`` says which).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from notelink.rank.index import VaultIndex, vector_counts
+from notelink.progress import OnProgress
+from notelink.rank.index import VaultIndex
 from notelink.rank.signals import FEATURES, TextRows, pair_features
+from notelink.rank.text_matrices import vector_counts
 
 MIN_LINKS = 50
 MENTION = FEATURES.index("mention")
@@ -121,7 +122,7 @@ def training_pairs(index: VaultIndex, seed: int) -> tuple[np.ndarray, np.ndarray
 
 
 def leakage_free_features(
-    index: VaultIndex, a: np.ndarray, b: np.ndarray, y: np.ndarray, progress: Callable[[float], None] | None = None
+    index: VaultIndex, a: np.ndarray, b: np.ndarray, y: np.ndarray, progress: OnProgress | None = None
 ) -> np.ndarray:
     """Features for training pairs; positives see a's text without its link to b."""
     x = pair_features(index, a, b, progress=None if progress is None else lambda f: progress(0.7 * f))
@@ -139,7 +140,7 @@ def leakage_free_features(
     return x
 
 
-def fit(index: VaultIndex, seed: int = 0, progress: Callable[[float], None] | None = None) -> HybridModel:
+def fit(index: VaultIndex, seed: int = 0, progress: OnProgress | None = None) -> HybridModel:
     """Weights fitted on the vault's links; ``progress`` hears the share done."""
     a, b, y = training_pairs(index, seed)
     links = int(y.sum())

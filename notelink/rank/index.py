@@ -1,76 +1,44 @@
 """The vault as matrices: text (TF-IDF, LSA, word-vector means), links, mentions, tags.
 
 Built from the cached note records (and the trained word model, when there is one)
-each time notes are ranked; every matrix is computed on first use only.
+each time notes are ranked; every matrix is a cached property, computed on first use.
+:class:`VaultIndex` puts three parts together, as mixins of one object, so that all
+its matrices share one cache (what :meth:`VaultIndex.updated` copies and
+:func:`dump` keeps): :class:`~notelink.rank.text_matrices.TextMatrices`,
+:class:`~notelink.rank.link_graph.LinkGraph` and :class:`~notelink.rank.mentions.Mentions`.
+The look-alike neighbours, which use the text and the links together, are its own.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+import copy
 from functools import cached_property
 from typing import Any
 
 import numpy as np
 from scipy import sparse
 
-from notelink.model import textvec
+from notelink.progress import OnProgress
+from notelink.rank.link_graph import LinkGraph
+from notelink.rank.mentions import Mentions
+from notelink.rank.text_matrices import TextMatrices, TextModel, vector_counts
 from notelink.text.links import Resolver
-from notelink.vault.notes import NoteRecord, Terms
+from notelink.vault.notes import NoteRecord
 
-TITLE_WEIGHT = 3  # in a note's word-vector mean, its title and alias words count this many times
-MAX_PHRASE = 8  # longest title or alias (in words) looked for as an unlinked mention
-COMMON_WORD_SHARE = 0.25  # words in more than this share of notes are never a reason
 NEIGHBOURS = 10  # how many look-alike notes vote on what a note should link to
-# What ranking needs, each with its rough share of the time to build (10k notes, cProfile).
+# What ranking needs, each with a rough relative cost of building it (the weights of warm()'s progress).
 WARM_COSTS = {"tfidf": 1.2, "lsa": 7.0, "semantic": 1.0, "out_links": 0.2, "adjacency": 0.1,
               "adjacency_t": 0.1, "undirected": 0.1, "indegree": 0.1, "inv_log_degree": 0.1, "mentions": 2.0,
               "tags": 0.1, "folders": 0.1, "neighbours": 4.0}  # fmt: skip
 EXACT_BELOW = 400  # up to this many notes, every pair is scored exactly (no candidate lists)
+# Computed from every note's records: dropped when a small update changes some notes' rows.
+DERIVED = ("adjacency", "adjacency_t", "undirected", "indegree", "inv_log_degree", "tags", "mentions_t",
+           "tfidf_t", "tfidf_rare_t")  # fmt: skip
 
 
-def vector_counts(rec: NoteRecord, minus: dict[str, int] | None = None) -> Counter[str]:
-    """The words a note's vectors are made of: its prose, plus its title and aliases.
+class VaultIndex(TextMatrices, LinkGraph, Mentions):
+    text_picks: list[np.ndarray] | None = None  # set by :attr:`neighbours` when it used candidate lists
 
-    ``minus`` takes words out (a link's own text, when that link is a training example)."""
-    terms = rec.terms  # copied as a dict first: C speed, where Terms' lookups are not
-    c = Counter(terms.to_dict() if isinstance(terms, Terms) else terms)
-    c.update(rec.title_terms)
-    if minus:
-        c.subtract(minus)
-        c = Counter({w: n for w, n in c.items() if n > 0})
-    return c
-
-
-@dataclass
-class TextModel:
-    """What the text signals were fitted with: kept between small updates, so a few
-    changed notes do not refit the vocabulary, idf and LSA of the whole vault."""
-
-    vocab: dict[str, int]
-    idf: np.ndarray
-    lsa_projection: np.ndarray
-
-    def save(self, store: Any) -> None:
-        words = sorted(self.vocab, key=self.vocab.__getitem__)
-        store.write_json("text-model.json", {"words": words})
-        store.write_array("text-idf.npy", self.idf)
-        store.write_array("text-lsa.npy", self.lsa_projection)
-
-    @classmethod
-    def load(cls, store: Any) -> TextModel | None:
-        meta, idf, lsa = (
-            store.read_json("text-model.json"),
-            store.read_array("text-idf.npy"),
-            store.read_array("text-lsa.npy"),
-        )
-        if meta is None or idf is None or lsa is None or len(meta["words"]) != len(idf) or len(idf) != len(lsa):
-            return None
-        return cls({w: i for i, w in enumerate(meta["words"])}, idf, lsa)
-
-
-class VaultIndex:
     def __init__(
         self,
         records: dict[str, NoteRecord],
@@ -93,151 +61,14 @@ class VaultIndex:
     def __len__(self) -> int:
         return len(self.order)
 
-    def text_model(self) -> TextModel:
-        return TextModel(self.vocab, self.idf, self.lsa_projection)
+    def computed(self, name: str) -> bool:
+        """Whether the matrix ``name`` (a cached property) has been computed or set."""
+        return name in self.__dict__
 
-    def fitted_text(self) -> TextModel | None:
-        """The text model this index fitted itself (None if frozen, or not fitted yet)."""
-        if self.frozen or "idf" not in self.__dict__:
-            return None
-        return self.text_model()
-
-    # --- text ------------------------------------------------------------------
-    @cached_property
-    def vocab(self) -> dict[str, int]:
-        return textvec.build_vocab(vector_counts(r) for r in self.records)
-
-    @cached_property
-    def idf(self) -> np.ndarray:
-        self.tfidf  # noqa: B018 -- computes the idf on the way (the counts are not kept)
-        return self.__dict__["idf"]
-
-    @cached_property
-    def vocab_words(self) -> list[str]:
-        """The vocabulary's words by column."""
-        return sorted(self.vocab, key=self.vocab.__getitem__)
-
-    @cached_property
-    def doc_freq(self) -> np.ndarray:
-        """How many notes hold each word."""
-        return np.bincount(self.tfidf.indices, minlength=self.tfidf.shape[1])
-
-    @cached_property
-    def reason_columns(self) -> np.ndarray:
-        """Each word's idf, zero for words in more than ``COMMON_WORD_SHARE`` of the notes
-        (never given as a reason)."""
-        keep = self.doc_freq <= COMMON_WORD_SHARE * len(self) if len(self) >= 10 else np.ones(len(self.vocab), bool)
-        return self.idf.astype(np.float64) * keep
-
-    def shared_word_weights_of(self, records: list[NoteRecord]) -> sparse.csr_matrix:
-        """Per note, idf × (1 + ln tf) of its prose words (see :attr:`reason_columns`):
-        the product of two rows ranks the words the notes share."""
-        m = textvec.counts_matrix((r.terms for r in records), self.vocab)
-        # In place (a 50,000-note vault: 7 M entries, 54 MB a copy of the matrix)
-        np.log(m.data, out=m.data)
-        m.data += 1
-        m.data *= self.reason_columns.astype(np.float32)[m.indices]
-        m.eliminate_zeros()  # the common words, never a reason
-        return m
-
-    @cached_property
-    def shared_word_weights(self) -> sparse.csr_matrix:
-        return self.shared_word_weights_of(self.records)
-
-    def tfidf_of(self, counts: list[dict[str, int]]) -> sparse.csr_matrix:
-        return textvec.tfidf(textvec.counts_matrix(counts, self.vocab), self.idf)
-
-    @cached_property
-    def tfidf(self) -> sparse.csr_matrix:
-        counts = textvec.counts_matrix((vector_counts(r) for r in self.records), self.vocab)
-        if "idf" not in self.__dict__:
-            self.__dict__["idf"] = textvec.idf_weights(counts)
-        return textvec.tfidf(counts, self.__dict__["idf"])
-
-    @cached_property
-    def tfidf_t(self) -> sparse.csr_matrix:
-        """The TF-IDF matrix transposed, kept in row form for fast products."""
-        return sparse.csr_matrix(self.tfidf.T)
-
-    @cached_property
-    def lsa_projection(self) -> np.ndarray:
-        n, v = self.tfidf.shape
-        return textvec.lsa(self.tfidf, textvec.lsa_rank(n, v))[1]
-
-    def lsa_of(self, x: sparse.csr_matrix) -> np.ndarray:
-        return textvec.unit_rows(np.asarray(x @ self.lsa_projection))
-
-    @cached_property
-    def lsa(self) -> np.ndarray:
-        return self.lsa_of(self.tfidf)
-
-    def semantic_of(self, counts: Iterable[Mapping[str, int]]) -> np.ndarray:
-        """Unit word-vector means (SIF) of notes given as word counts."""
-        return self.model.embed_counts((Counter(c) for c in counts), self.dims)
-
-    @cached_property
-    def semantic(self) -> np.ndarray | None:
-        if self.model is None:
-            return None
-        return self.semantic_of(self.semantic_counts(r) for r in self.records)
-
-    @staticmethod
-    def semantic_counts(rec: NoteRecord, minus: dict[str, int] | None = None) -> Counter[str]:
-        c = vector_counts(rec, minus)
-        for w, n in rec.title_terms.items():
-            c[w] += (TITLE_WEIGHT - 1) * n
-        return c
-
-    # --- links -----------------------------------------------------------------
-    def targets(self, i: int) -> dict[int, list[str]]:
-        """Notes that note i links to (not embeds), with the raw targets that name each."""
-        rel = self.order[i]
-        out: dict[int, list[str]] = {}
-        for raw, _ in self.records[i].edges:
-            j = self.pos.get(self.resolver.resolve(raw, rel) or "")
-            if j is not None and j != i:
-                out.setdefault(j, []).append(raw)
-        return out
-
-    @cached_property
-    def out_links(self) -> list[dict[int, list[str]]]:
-        return [self.targets(i) for i in range(len(self))]
-
-    @cached_property
-    def adjacency(self) -> sparse.csr_matrix:
-        """A[i, j] = 1 when note i links to note j."""
-        rows = [i for i, out in enumerate(self.out_links) for _ in out]
-        cols = [j for out in self.out_links for j in out]
-        n = len(self)
-        return sparse.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=(n, n))
-
-    @cached_property
-    def adjacency_t(self) -> sparse.csr_matrix:
-        return sparse.csr_matrix(self.adjacency.T)
-
-    @cached_property
-    def undirected(self) -> sparse.csr_matrix:
-        u = (self.adjacency + self.adjacency_t).tocsr()
-        u.data[:] = 1
-        return u
-
-    @cached_property
-    def indegree(self) -> np.ndarray:
-        return np.asarray(self.adjacency.sum(axis=0), dtype=np.float32).ravel()
-
-    @cached_property
-    def inv_log_degree(self) -> np.ndarray:
-        deg = np.asarray(self.undirected.sum(axis=1)).ravel()
-        return (1 / np.log(np.maximum(deg, 2))).astype(np.float32)
-
-    def link_text(self, i: int, j: int) -> dict[str, int]:
-        """Word counts of the text of note i's links to note j."""
-        raws = set(self.out_links[i].get(j, []))
-        c: Counter[str] = Counter()
-        for raw, words in self.records[i].edges:
-            if raw in raws:
-                c.update(words)
-        return dict(c)
+    def forget(self, *names: str) -> None:
+        """Drop these computed matrices: each is computed again on next use."""
+        for name in names:
+            self.__dict__.pop(name, None)
 
     # --- look-alike notes -------------------------------------------------------------
     @cached_property
@@ -318,94 +149,11 @@ class VaultIndex:
         the dearest part of ranking a large vault: done once, not twice)."""
         from notelink.rank.nearest import PER_SIGNAL
 
-        picks = self.__dict__.get("text_picks")
-        if picks is not None:
-            return [picks[i].astype(np.int64) for i in rows]
+        if self.text_picks is not None:
+            return [self.text_picks[i].astype(np.int64) for i in rows]
         return self.text_candidates(self.tfidf[rows], self.lsa[rows], np.asarray(rows, np.int64), PER_SIGNAL)
 
-    # --- unlinked mentions --------------------------------------------------------
-    @cached_property
-    def names(self) -> list[list[tuple[str, ...]]]:
-        """Each note's names as token tuples (numbers kept): title, aliases, file name."""
-        from notelink.text.tokens import name_tokens
-
-        out = []
-        for j, rec in enumerate(self.records):
-            found = {tuple(name_tokens(n)) for n in [rec.title, *rec.aliases, _stem(self.order[j])]}
-            out.append(sorted(w for w in found if 0 < len(w) <= MAX_PHRASE))
-        return out
-
-    def names_in(self, j: int, words: dict[str, int]) -> bool:
-        """Whether ``words`` (token counts of a link's text, numbers kept as in names)
-        hold all the tokens of a title or alias of note j: whether that text, unlinked,
-        would be a mention of j."""
-        return any(all(words.get(w, 0) >= n for w, n in Counter(p).items()) for p in self.names[j])
-
-    @cached_property
-    def phrases(self) -> tuple[dict[tuple[str, ...], list[tuple[int, float]]], dict[str, list[int]]]:
-        """Every title and alias → the notes it names and its weight (the sum of its
-        words' idf); and for each first word, the lengths of the names starting with it."""
-        idf = {w: float(self.idf[i]) for w, i in self.vocab.items()}
-        unseen = 1.0  # a number (never in the vocabulary): the lowest idf
-        named: dict[tuple[str, ...], list[tuple[int, float]]] = {}
-        for j in range(len(self)):
-            for words in self.names[j]:
-                named.setdefault(words, []).append((j, sum(idf.get(w, unseen) for w in words)))
-        lengths: dict[str, set[int]] = {}
-        for words in named:
-            lengths.setdefault(words[0], set()).add(len(words))
-        return named, {w: sorted(ls) for w, ls in lengths.items()}
-
-    @cached_property
-    def mentions(self) -> sparse.csr_matrix:
-        """M[i, j] = weight (idf sum) of the longest title or alias of note j that note i's
-        text outside links contains as whole words; 0 when it has none."""
-        return self._mention_rows(range(len(self)))
-
-    def _mention_rows(self, which: Any) -> sparse.csr_matrix:
-        """Rows of :attr:`mentions` for the notes ``which`` (in that order). Each distinct
-        name is looked up once per place it could start, however many notes share it."""
-        named, lengths = self.phrases
-        rows, cols, vals = [], [], []
-        for r, i in enumerate(which):
-            words = self.records[i].plain_text().split()
-            found: set[tuple[str, ...]] = set()
-            for k, w in enumerate(words):
-                for n in lengths.get(w, ()):
-                    phrase = tuple(words[k : k + n])
-                    if phrase in named:
-                        found.add(phrase)
-            best: dict[int, float] = {}
-            for phrase in found:
-                for j, weight in named[phrase]:
-                    if j != i and weight > best.get(j, 0):
-                        best[j] = weight
-            for j, weight in sorted(best.items()):
-                rows.append(r)
-                cols.append(j)
-                vals.append(weight)
-        return sparse.csr_matrix((np.array(vals, np.float32), (rows, cols)), shape=(len(which), len(self)))
-
-    @cached_property
-    def mentions_t(self) -> sparse.csr_matrix:
-        return sparse.csr_matrix(self.mentions.T)
-
-    # --- tags and folders ---------------------------------------------------------------
-    @cached_property
-    def tags(self) -> sparse.csr_matrix:
-        names = sorted({t.casefold() for r in self.records for t in r.tags})
-        col = {t: k for k, t in enumerate(names)}
-        rows = [i for i, r in enumerate(self.records) for _ in {t.casefold() for t in r.tags}]
-        cols = [col[t] for r in self.records for t in sorted({t.casefold() for t in r.tags})]
-        return sparse.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=(len(self), len(names)))
-
-    @cached_property
-    def folders(self) -> np.ndarray:
-        names = [rel.rsplit("/", 1)[0] if "/" in rel else "" for rel in self.order]
-        ids = {f: k for k, f in enumerate(sorted(set(names)))}
-        return np.array([ids[f] for f in names], np.int64)
-
-    def warm(self, progress: Callable[[float], None] | None = None) -> None:
+    def warm(self, progress: OnProgress | None = None) -> None:
         """Compute now every matrix ranking needs (a daemon does this before the first
         edit); ``progress`` hears the share done, by each matrix's rough cost."""
         done = 0.0
@@ -428,40 +176,37 @@ class VaultIndex:
             new, old = records[self.order[i]], self.records[i]
             if (new.title, new.aliases) != (old.title, old.aliases):
                 return None
-        out = VaultIndex.__new__(VaultIndex)
-        out.__dict__.update(self.__dict__)
+        out = copy.copy(self)  # every matrix computed so far, shared until replaced
         out.frozen = True
         out.records = [records[rel] for rel in self.order]
-        out.__dict__.pop("text_picks", None)  # other notes' lists may now miss a changed note
+        out.forget("text_picks")  # other notes' lists may now miss a changed note
         if not changed:
             return out
-        for name in ("adjacency", "adjacency_t", "undirected", "indegree", "inv_log_degree", "tags", "mentions_t",
-                     "tfidf_t", "tfidf_rare_t"):  # fmt: skip
-            out.__dict__.pop(name, None)
+        out.forget(*DERIVED)
         rows = np.array(changed, np.int64)
         counts = [vector_counts(out.records[i]) for i in changed]
-        if "tfidf" in self.__dict__:
+        if self.computed("tfidf"):
             new_tfidf = out.tfidf_of(counts)
             out.tfidf = _replace_rows(self.tfidf, rows, new_tfidf)
-            if "lsa" in self.__dict__:
+            if self.computed("lsa"):
                 out.lsa = self.lsa.copy()
                 out.lsa[rows] = out.lsa_of(new_tfidf)
-            if "neighbours" in self.__dict__:
+            if self.computed("neighbours"):
                 nbr, w = self.neighbours[0].copy(), self.neighbours[1].copy()
                 nbr[rows], w[rows] = out.neighbours_of(new_tfidf, rows)
                 out.neighbours = (nbr, w)
-        if "semantic" in self.__dict__ and self.semantic is not None:
+        if self.computed("semantic") and self.semantic is not None:
             out.semantic = self.semantic.copy()
             out.semantic[rows] = out.semantic_of([out.semantic_counts(out.records[i]) for i in changed])
-        if "shared_word_weights" in self.__dict__:
+        if self.computed("shared_word_weights"):
             new_weights = out.shared_word_weights_of([out.records[i] for i in changed])
             out.shared_word_weights = _replace_rows(self.shared_word_weights, rows, new_weights)
-        if "out_links" in self.__dict__:
+        if self.computed("out_links"):
             out.out_links = list(self.out_links)
             for i in changed:
                 out.out_links[i] = out.targets(i)
-        if "mentions" in self.__dict__:
-            out.mentions = _replace_rows(self.mentions, rows, out._mention_rows(changed))
+        if self.computed("mentions"):
+            out.mentions = _replace_rows(self.mentions, rows, out.mention_rows(changed))
         return out
 
 
@@ -475,11 +220,6 @@ def _replace_rows(m: sparse.csr_matrix, rows: np.ndarray, new: sparse.csr_matrix
     return sparse.csr_matrix(sparse.vstack(blocks, format="csr"))
 
 
-def _stem(rel: str) -> str:
-    name = rel.rsplit("/", 1)[-1]
-    return name[:-3] if name.lower().endswith(".md") else name
-
-
 # --- kept between runs -------------------------------------------------------------------
 # The matrices a small update needs (every note's rows), saved after a run so that the
 # next run with a few edited notes loads them and recomputes only those notes' rows
@@ -490,19 +230,19 @@ KEPT_SPARSE = ("tfidf", "mentions", "shared_word_weights")
 
 def dump(index: VaultIndex) -> dict[str, np.ndarray] | None:
     """The arrays to keep of ``index``, or None when it has not computed them all."""
-    d = index.__dict__
-    if not all(name in d for name in (*KEPT_DENSE, *KEPT_SPARSE, "neighbours")):
+    if not all(index.computed(name) for name in (*KEPT_DENSE, *KEPT_SPARSE, "neighbours")):
         return None
     out: dict[str, np.ndarray] = {}
     for name in KEPT_DENSE:
-        if d[name] is not None:
-            out[name] = np.asarray(d[name])
+        value = getattr(index, name)
+        if value is not None:
+            out[name] = np.asarray(value)
     for name in KEPT_SPARSE:
-        m = sparse.csr_matrix(d[name])
+        m = sparse.csr_matrix(getattr(index, name))
         out[f"{name}.data"], out[f"{name}.indices"], out[f"{name}.indptr"] = m.data, m.indices, m.indptr
         out[f"{name}.shape"] = np.array(m.shape, np.int64)
-    out["neighbours.top"], out["neighbours.weight"] = d["neighbours"]
-    picks = d.get("text_picks")
+    out["neighbours.top"], out["neighbours.weight"] = index.neighbours
+    picks = index.text_picks
     if picks is not None:
         lengths = np.array([len(p) for p in picks], np.int64)
         out["text_picks.flat"] = np.concatenate(picks) if picks else np.zeros(0, np.int32)
@@ -512,16 +252,16 @@ def dump(index: VaultIndex) -> dict[str, np.ndarray] | None:
 
 def restore(index: VaultIndex, arrays: dict[str, np.ndarray]) -> VaultIndex:
     """``index`` (just made, frozen) with the kept matrices put back in place."""
-    d = index.__dict__
     for name in KEPT_DENSE:
-        d[name] = arrays.get(name)
+        setattr(index, name, arrays.get(name))
     for name in KEPT_SPARSE:
         shape = tuple(int(v) for v in arrays[f"{name}.shape"])
-        d[name] = sparse.csr_matrix(
+        matrix = sparse.csr_matrix(
             (arrays[f"{name}.data"], arrays[f"{name}.indices"], arrays[f"{name}.indptr"]), shape=shape
         )
-    d["neighbours"] = (arrays["neighbours.top"], arrays["neighbours.weight"])
+        setattr(index, name, matrix)
+    index.neighbours = (arrays["neighbours.top"], arrays["neighbours.weight"])
     if "text_picks.flat" in arrays:
         ends = np.cumsum(arrays["text_picks.lengths"])
-        d["text_picks"] = np.split(arrays["text_picks.flat"], ends[:-1]) if len(ends) else []
+        index.text_picks = np.split(arrays["text_picks.flat"], ends[:-1]) if len(ends) else []
     return index

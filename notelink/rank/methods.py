@@ -1,53 +1,34 @@
-"""Every way notelink can rank notes, behind one interface (``--method``).
+"""The scorers behind ``--method``: one interface, built from :mod:`notelink.rank.registry`.
 
-========= ==================================================================
-hybrid    default: all signals of :mod:`notelink.rank.signals`, weighted by a model
-          fitted on the vault's own links (:mod:`notelink.rank.hybrid`)
-sgns      word2vec skip-gram word vectors trained on the vault, SIF note means
-softmax   the seed note's embedding + linear model over the vocabulary, SIF means
-glove     GloVe vectors fitted to the vault's co-occurrence counts, SIF means
-tfidf     sparse TF-IDF vectors, sublinear tf
-lsa       truncated SVD of TF-IDF (rank from the vault's size)
-randproj  Gaussian random projection of TF-IDF (dimension from the JL bound)
-========= ==================================================================
-
-All rank by cosine similarity except ``hybrid``, which ranks by the fitted model's
-score (a probability-like number in 0..1).
+:func:`make_scorer` looks the method up in the registry and calls the builder it
+names: :func:`hybrid_scorer` (:mod:`notelink.rank.hybrid`), :func:`word_scorer`
+(cosine of word-vector means), :func:`tfidf_scorer`, :func:`lsa_scorer` and
+:func:`randproj_scorer`. Every builder takes ``(index, method, seed, hybrid_model,
+progress)``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 from scipy import sparse
 
 from notelink.model import textvec
-from notelink.rank import binary, hybrid
+from notelink.progress import OnProgress
+from notelink.rank import binary, hybrid, registry
 from notelink.rank.index import VaultIndex
 from notelink.rank.signals import FEATURES, PAIR_CHUNK, candidates_many, pair_features
 from notelink.rank.topk import best_of, top_k_by
 
-Report = Callable[[float], None]  # hears the share of the work done, 0..1
-WORD_METHODS = ("sgns", "softmax", "glove")
-METHODS = ("hybrid", *WORD_METHODS, "tfidf", "lsa", "randproj")
 JL_EPS = 0.3
 BINARY_RERANK = 100
 
 
-def word_method(method: str) -> str | None:
-    """The word-embedding method a note method needs trained, if any."""
-    if method in WORD_METHODS:
-        return method
-    return "sgns" if method == "hybrid" else None
-
-
 class Scorer:
-    default_min_score = 0.35
-
-    def __init__(self, index: VaultIndex) -> None:
+    def __init__(self, index: VaultIndex, min_score: float) -> None:
         self.index = index
+        self.default_min_score = min_score  # the method's own (the registry's), used unless the vault sets one
 
     def score_rows(self, rows: list[int]) -> np.ndarray:
         raise NotImplementedError
@@ -57,7 +38,7 @@ class Scorer:
         raise NotImplementedError
 
     def rank(
-        self, rows: list[int], k: int, exclude: list[set[int]], min_score: float, progress: Report | None = None
+        self, rows: list[int], k: int, exclude: list[set[int]], min_score: float, progress: OnProgress | None = None
     ) -> list[list[tuple[int, float]]]:
         return top_k_by(self.score_rows, len(self.index), k, exclude, min_score, rows, progress=progress)
 
@@ -74,7 +55,7 @@ class Scorer:
     def shared_words_many(self, pairs: list[tuple[int, int]], n: int = 3) -> list[list[str]]:
         """For each pair, the ``n`` words that most tie the two notes' prose together
         (idf² × (1 + ln tf) in one × (1 + ln tf) in the other), never a word
-        in more than ``index.COMMON_WORD_SHARE`` of the notes."""
+        in more than ``text_matrices.COMMON_WORD_SHARE`` of the notes."""
         if not pairs:
             return []
         idx = self.index
@@ -99,10 +80,9 @@ def _shared(words: list[str]) -> list[str]:
 
 
 class CosineScorer(Scorer):
-    def __init__(self, index: VaultIndex, matrix: Any, min_score: float = 0.35) -> None:
-        super().__init__(index)
+    def __init__(self, index: VaultIndex, matrix: Any, min_score: float) -> None:
+        super().__init__(index, min_score)
         self.matrix = matrix
-        self.default_min_score = min_score
 
     def pair_scores(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         x, y = self.matrix[a], self.matrix[b]
@@ -115,12 +95,15 @@ class CosineScorer(Scorer):
 
 
 class HybridScorer(Scorer):
-    default_min_score = 0.5
-
     def __init__(
-        self, index: VaultIndex, seed: int = 0, model: hybrid.HybridModel | None = None, progress: Report | None = None
+        self,
+        index: VaultIndex,
+        seed: int = 0,
+        model: hybrid.HybridModel | None = None,
+        progress: OnProgress | None = None,
+        min_score: float = registry.REGISTRY["hybrid"].min_score,
     ) -> None:
-        super().__init__(index)
+        super().__init__(index, min_score)
         self.model = model if model is not None else hybrid.fit(index, seed, progress)
 
     def pair_scores(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -149,7 +132,7 @@ class HybridScorer(Scorer):
         return out
 
     def rank(
-        self, rows: list[int], k: int, exclude: list[set[int]], min_score: float, progress: Report | None = None
+        self, rows: list[int], k: int, exclude: list[set[int]], min_score: float, progress: OnProgress | None = None
     ) -> list[list[tuple[int, float]]]:
         out = []
         full = k > 50  # a complete ranking (evaluation) needs the notes outside the candidates too
@@ -236,7 +219,7 @@ class BinaryScorer(CosineScorer):
         self.rerank = rerank
 
     def rank(
-        self, rows: list[int], k: int, exclude: list[set[int]], min_score: float, progress: Report | None = None
+        self, rows: list[int], k: int, exclude: list[set[int]], min_score: float, progress: OnProgress | None = None
     ) -> list[list[tuple[int, float]]]:
         out = []
         limit = None if k >= len(self.index) else k
@@ -255,30 +238,46 @@ def make_scorer(
     use_binary: bool = False,
     rerank: int = BINARY_RERANK,
     hybrid_model: hybrid.HybridModel | None = None,
-    progress: Report | None = None,
+    progress: OnProgress | None = None,
 ) -> Scorer:
-    """The scorer of ``method``; ``progress`` hears how fitting the hybrid's weights goes."""
-    if method == "hybrid":
-        return HybridScorer(index, seed, hybrid_model, progress)
-    scorer = _make_scorer(method, index, seed)
+    """The scorer of ``method``; ``progress`` hears how fitting the hybrid's weights goes.
+    With ``use_binary``, a method ranking dense vectors by cosine ranks by sign bits first."""
+    spec = registry.get(method)
+    scorer = spec.builder()(index, spec, seed, hybrid_model, progress)
     if use_binary and isinstance(scorer, CosineScorer) and isinstance(scorer.matrix, np.ndarray):
         return BinaryScorer(index, scorer.matrix, scorer.default_min_score, rerank)
     return scorer
 
 
-def _make_scorer(method: str, index: VaultIndex, seed: int) -> Scorer:
-    if method == "hybrid":
-        return HybridScorer(index, seed)
-    if method in WORD_METHODS:
-        if index.semantic is None:
-            raise ValueError(f"method {method!r} needs a trained model")
-        return CosineScorer(index, index.semantic, 0.35)
-    if method == "tfidf":
-        return CosineScorer(index, index.tfidf, 0.1)
-    if method == "lsa":
-        return CosineScorer(index, index.lsa, 0.3)
-    if method == "randproj":
-        dim = min(textvec.jl_dimension(len(index), JL_EPS), max(1, index.tfidf.shape[1]))
-        proj = textvec.unit_rows(textvec.random_projection(index.tfidf, dim, seed))
-        return CosineScorer(index, proj, 0.1)
-    raise ValueError(f"unknown method {method!r}; known: {', '.join(METHODS)}")
+# --- the builders the registry names: (index, method, seed, hybrid_model, progress) -> Scorer ---
+def hybrid_scorer(
+    index: VaultIndex,
+    method: registry.Method,
+    seed: int,
+    hybrid_model: hybrid.HybridModel | None = None,
+    progress: OnProgress | None = None,
+) -> Scorer:
+    """Every signal, weighted by ``hybrid_model`` (fitted on the vault's links when None)."""
+    return HybridScorer(index, seed, hybrid_model, progress, method.min_score)
+
+
+def word_scorer(index: VaultIndex, method: registry.Method, seed: int, *_: Any) -> Scorer:
+    """Cosine of the notes' word-vector means (the index's trained model)."""
+    if index.semantic is None:
+        raise ValueError(f"method {method.name!r} needs a trained model")
+    return CosineScorer(index, index.semantic, method.min_score)
+
+
+def tfidf_scorer(index: VaultIndex, method: registry.Method, seed: int, *_: Any) -> Scorer:
+    return CosineScorer(index, index.tfidf, method.min_score)
+
+
+def lsa_scorer(index: VaultIndex, method: registry.Method, seed: int, *_: Any) -> Scorer:
+    return CosineScorer(index, index.lsa, method.min_score)
+
+
+def randproj_scorer(index: VaultIndex, method: registry.Method, seed: int, *_: Any) -> Scorer:
+    """Cosine of a seeded Gaussian projection of TF-IDF, its dimension from the JL bound."""
+    dim = min(textvec.jl_dimension(len(index), JL_EPS), max(1, index.tfidf.shape[1]))
+    proj = textvec.unit_rows(textvec.random_projection(index.tfidf, dim, seed))
+    return CosineScorer(index, proj, method.min_score)

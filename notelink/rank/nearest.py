@@ -1,6 +1,6 @@
 """The few notes worth scoring for a note, in a large vault, without an N × N matrix.
 
-Scoring every pair of a 50,000-note vault with every signal is out of reach, so the
+Scoring every pair of a large vault with every signal is out of reach, so the
 hybrid method scores a short list per note: the best ``k`` by each cheap signal, put
 together. Rows come in blocks, so memory stays at ``block × N``:
 
@@ -35,8 +35,8 @@ FEW_ROWS = 64  # up to this many query rows, numpy instead of torch
 
 @contextmanager
 def _one_thread() -> Iterator[None]:
-    """torch on one thread: two intra-op threads are many times slower as soon as
-    another process holds a core (measured for issue 6), and blocks are small."""
+    """torch on one thread: two intra-op threads are slower than one as soon as another
+    process holds a core, and blocks are small."""
     import torch
 
     old = torch.get_num_threads()
@@ -54,7 +54,7 @@ def top_dense(queries: np.ndarray, matrix: np.ndarray, k: int, selves: np.ndarra
     if k < 1 or len(queries) == 0:
         return np.zeros((len(queries), 0), np.int64)
     if len(queries) <= FEW_ROWS and "torch" not in sys.modules:
-        # A few rows (a small update): numpy, rather than loading torch (a second) for them.
+        # A few rows (a small update): numpy, rather than loading torch for them.
         sims = np.asarray(queries, np.float32) @ np.asarray(matrix, np.float32).T
         own = np.flatnonzero(selves >= 0)
         sims[own, selves[own]] = -np.inf

@@ -25,12 +25,12 @@ very link that makes it positive (see :mod:`notelink.rank.hybrid`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
 
+from notelink.progress import OnProgress
 from notelink.rank.index import EXACT_BELOW, VaultIndex
 
 FEATURES = [
@@ -76,7 +76,7 @@ def pair_features(
     a: np.ndarray,
     b: np.ndarray,
     text_rows: TextRows | None = None,
-    progress: Callable[[float], None] | None = None,
+    progress: OnProgress | None = None,
 ) -> np.ndarray:
     """Feature matrix, one row per pair (a[k], b[k]), columns as in :data:`FEATURES`.
     Pairs are taken ``PAIR_CHUNK`` at a time, so memory does not grow with their number

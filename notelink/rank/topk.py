@@ -15,6 +15,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from notelink.progress import OnProgress
+
 
 def top_k(
     vectors: np.ndarray,
@@ -39,7 +41,7 @@ def top_k_by(
     min_score: float = 0.0,
     rows: list[int] | None = None,
     block: int = 256,
-    progress: Callable[[float], None] | None = None,
+    progress: OnProgress | None = None,
 ) -> list[list[tuple[int, float]]]:
     """:func:`top_k` for any scores: ``score_rows(chunk)`` gives a (len(chunk), n) array.
     ``progress`` hears the share of rows done after each block."""

@@ -192,7 +192,8 @@ class Engine:
         return self.cache.stored_model(self.model_params())
 
     def _train(self, files: list[NoteFile]) -> None:
-        from notelink.model.words import train_ids
+        from notelink.model import persist
+        from notelink.model.train import train_ids
         from notelink.rank.index import VaultIndex
         from notelink.sync.refresh import carry_over
 
@@ -210,7 +211,7 @@ class Engine:
         for d in docs:  # the words were for training only: let the run's memory go
             d.tokens = NO_TOKENS
         if not self.dry_run:
-            self.model.save(self.store)
+            persist.save(self.model, self.store)
         self.report.trained = True
         self.report.train_seconds = self.model.train_seconds
         self.state["trained_notes"] = self.model.notes

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from notelink.rank.methods import METHODS, word_method
+from notelink.rank.registry import METHODS, word_method
 from notelink.vault.scan import Config, VaultError
 
 DEFAULT_TOP_K = 5

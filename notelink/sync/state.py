@@ -65,13 +65,13 @@ class Cache:
         """The cached word model, if it is the one ``params`` ask for."""
         if params is None:
             return None
-        from notelink.model.words import Model
+        from notelink.model import persist
 
-        model = Model.load(self.store, params["method"])
+        model = persist.load(self.store, params["method"])
         return model if model is not None and model.params == params else None
 
     def text_model(self) -> Any:
-        from notelink.rank.index import TextModel
+        from notelink.rank.text_matrices import TextModel
 
         return TextModel.load(self.store)
 

@@ -12,14 +12,12 @@ Methods import torch themselves, so importing this module stays cheap.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
 from typing import Any, ClassVar
 
 import numpy as np
 
 from notelink.model.vocab import Vocabulary
-
-Progress = Callable[[float], None]  # called with the fraction done, 0..1
+from notelink.progress import OnProgress
 
 
 class WordEmbedder(ABC):
@@ -31,7 +29,7 @@ class WordEmbedder(ABC):
         self.params = params
 
     @abstractmethod
-    def fit(self, docs: list[np.ndarray], vocab: Vocabulary, progress: Progress | None = None) -> np.ndarray:
+    def fit(self, docs: list[np.ndarray], vocab: Vocabulary, progress: OnProgress | None = None) -> np.ndarray:
         """Learn and return the word vectors, shape ``(len(vocab), self.dim)``."""
 
 

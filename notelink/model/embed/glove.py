@@ -20,8 +20,9 @@ from typing import Any
 
 import numpy as np
 
-from notelink.model.embed.base import Progress, WordEmbedder, register
+from notelink.model.embed.base import WordEmbedder, register
 from notelink.model.vocab import Vocabulary
+from notelink.progress import OnProgress
 
 
 def cooccurrences(docs: list[np.ndarray], n_words: int, window: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -59,7 +60,7 @@ class GloVe(WordEmbedder):
         self.window, self.epochs, self.batch_size = window, epochs, batch_size
         self.lr, self.x_max, self.alpha, self.threads = lr, x_max, alpha, threads
 
-    def fit(self, docs: list[np.ndarray], vocab: Vocabulary, progress: Progress | None = None) -> np.ndarray:
+    def fit(self, docs: list[np.ndarray], vocab: Vocabulary, progress: OnProgress | None = None) -> np.ndarray:
         import torch
 
         n = len(vocab)

@@ -2,8 +2,8 @@
 
 :func:`sgd_steps` runs a run of batched steps in one call. Compiled with TorchScript,
 the loop runs in C++ without holding Python's GIL, so two threads, each stepping on
-its own copy of the tables, use both cores (``python benchmarks/sgd_threads.py``: 2.08×
-the steps per second of one thread, against 1.60× for the same loop in Python). If
+its own copy of the tables, use both cores, where the same loop in Python gains less from
+a second thread (``python benchmarks/sgd_threads.py``; docs/performance.md). If
 TorchScript is not there, the same function runs as Python with the same numbers.
 
 >>> import torch
@@ -42,13 +42,12 @@ def sgd_step(
     Matryoshka: the loss is averaged over the prefixes in ``nested`` (e.g. the first 16,
     32, 64 and all dimensions), so each prefix is a word vector on its own.
 
-    Batches are 1,024 pairs with 16 noise words: with 2,048 or 4,096 pairs per batch (64
-    noise words) the noise words' summed updates wrecked the vectors of a 10,000-note
-    vault (topic precision 0.10 instead of 0.75 in benchmarks/train_throughput.py).
+    Batches stay small (SGNS's ``batch_size`` and ``shared_negatives``): in batches a few
+    times larger the noise words' summed updates wreck the vectors.
 
     Speed (one core): rows are gathered with ``index_select`` and the step size is
     folded into the two small gradient factors, so ``index_add_`` runs without
-    ``alpha`` (each 4-5× faster than the alternatives, measured in the PR).
+    ``alpha`` (each much faster than the alternatives).
     """
     v, u, n = w_in.index_select(0, c), w_out.index_select(0, x), w_out.index_select(0, negs)
     step = -lr / len(nested)  # the mean of the prefix losses, so the step size stays as without nesting

@@ -10,8 +10,8 @@ Unlike the seed note's loop (one example per optimiser step), pairs are generate
 for a whole epoch at once with numpy (no Python lists) and trained in batches of
 thousands, with the gradients written by hand and applied with ``index_add_``
 (:mod:`notelink.model.embed.sgd`). Frequent words are subsampled as in word2vec. A corpus of
-1 M tokens or more trains as two halves of its notes on two threads, merged in a fixed
-order (see :func:`_round`). Everything random comes from ``seed`` and torch runs each
+``SHARD_MIN_TOKENS`` tokens or more trains as two halves of its notes on two threads, merged
+in a fixed order (see :func:`_round`). Everything random comes from ``seed`` and torch runs each
 step on one thread, so a vault and a seed always give the same vectors.
 
 >>> from notelink.model.vocab import Vocabulary
@@ -32,8 +32,9 @@ from typing import Any
 
 import numpy as np
 
-from notelink.model.embed.base import Progress, WordEmbedder, register
+from notelink.model.embed.base import WordEmbedder, register
 from notelink.model.vocab import Vocabulary
+from notelink.progress import OnProgress
 
 
 def auto_epochs(
@@ -41,10 +42,9 @@ def auto_epochs(
 ) -> int:
     """Passes over the corpus. Small vaults get more, so that every word is seen often
     enough (``target`` tokens in all, at least ``low`` passes); a large corpus stops at
-    ``budget`` tokens (never fewer than ``floor`` passes): a 10,000-note vault (4.2 M
-    tokens) trained 2, 3 or 5 times gives held-out-link scores within each other's
-    confidence intervals (docs/performance.md), and 2 passes train in 47% of the time
-    5 took (11.6 against 24.8 s in the sync benchmark).
+    ``budget`` tokens (never fewer than ``floor`` passes): on a large corpus, fewer
+    passes rank held-out links as well as more and take a fraction of the time
+    (docs/performance.md).
 
     >>> [auto_epochs(n) for n in (10_000, 100_000, 1_000_000, 2_000_000, 4_200_000, 20_000_000)]
     [60, 15, 5, 4, 2, 2]
@@ -108,7 +108,7 @@ class SGNS(WordEmbedder):
         # Python threads running the two shards of a large corpus (the vectors do not depend on it)
         self.workers = min(2, os.cpu_count() or 1) if workers is None else workers
 
-    def fit(self, docs: list[np.ndarray], vocab: Vocabulary, progress: Progress | None = None) -> np.ndarray:
+    def fit(self, docs: list[np.ndarray], vocab: Vocabulary, progress: OnProgress | None = None) -> np.ndarray:
         import torch
 
         n_words = len(vocab)
@@ -121,10 +121,10 @@ class SGNS(WordEmbedder):
         finally:
             torch.set_num_threads(old_threads)
 
-    def _fit(self, torch: Any, docs: list[np.ndarray], vocab: Vocabulary, progress: Progress | None) -> np.ndarray:
+    def _fit(self, torch: Any, docs: list[np.ndarray], vocab: Vocabulary, progress: OnProgress | None) -> np.ndarray:
         gen = torch.Generator().manual_seed(self.seed)
         n_words, dim = len(vocab), self.dim
-        # int32 throughout (a 50,000-note vault has ~22 M tokens: 87 MB an array, not 175)
+        # int32 throughout: the corpus-sized arrays take half the memory of int64
         ids = np.concatenate(docs).astype(np.int32, copy=False) if docs else np.zeros(0, np.int32)
         doc = np.repeat(np.arange(len(docs), dtype=np.int32), [len(d) for d in docs])
         epochs = self.epochs or auto_epochs(len(ids))
@@ -175,7 +175,7 @@ class SGNS(WordEmbedder):
         pool: ThreadPoolExecutor | None,
         epochs: int,
         total: int,
-        progress: Progress | None,
+        progress: OnProgress | None,
     ) -> None:
         """The epochs, a round of steps at a time, with progress after each round."""
         reported = -1.0
@@ -196,7 +196,7 @@ class SGNS(WordEmbedder):
 
 
 CHUNK_TOKENS = 1 << 18
-SHARD_MIN_TOKENS = 1 << 20  # below this, one shard on the shared tables (a small vault trains in seconds)
+SHARD_MIN_TOKENS = 1 << 20  # below this, one shard on the shared tables (a small corpus is quick as it is)
 ROUND_STEPS = 128  # steps each shard takes on its own copy of the tables between merges
 
 

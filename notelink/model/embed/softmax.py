@@ -20,9 +20,10 @@ from typing import Any
 
 import numpy as np
 
-from notelink.model.embed.base import Progress, WordEmbedder, register
+from notelink.model.embed.base import WordEmbedder, register
 from notelink.model.embed.sgns import auto_epochs, skipgram_pairs
 from notelink.model.vocab import Vocabulary
+from notelink.progress import OnProgress
 
 MAX_VOCAB = 20_000
 
@@ -38,7 +39,7 @@ class SoftmaxEmbedder(WordEmbedder):
         self.window, self.epochs, self.batch_size = window, epochs, batch_size
         self.lr, self.sample, self.threads = lr, sample, threads
 
-    def fit(self, docs: list[np.ndarray], vocab: Vocabulary, progress: Progress | None = None) -> np.ndarray:
+    def fit(self, docs: list[np.ndarray], vocab: Vocabulary, progress: OnProgress | None = None) -> np.ndarray:
         import torch
 
         n_words = len(vocab)

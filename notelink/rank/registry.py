@@ -1,0 +1,70 @@
+"""Every way notelink can rank notes (``--method``), in the one table everything reads.
+
+A :class:`Method` says which word model it needs trained, its default minimum score,
+what builds its scorer and what it is, in a line. All rank by cosine similarity except
+``hybrid``, which ranks by its fitted model's score (a probability-like number in 0..1).
+
+Light on purpose: the CLI imports this module at startup (``--method``'s choices), so
+it imports no numpy, scipy or torch. A scorer's builder is named ``module:function``
+and imported only when a scorer is made (:meth:`Method.builder`).
+
+>>> METHODS[0], WORD_METHODS, word_method("hybrid"), word_method("lsa"), REGISTRY["tfidf"].min_score
+('hybrid', ('sgns', 'softmax', 'glove'), 'sgns', None, 0.1)
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Method:
+    name: str
+    words: str | None  # the word-embedding method (notelink.model.embed) it needs trained, or None
+    min_score: float  # a suggestion scores at least this, unless the vault's config says otherwise
+    scorer: str  # "module:function" building its scorer (see notelink.rank.methods.make_scorer)
+    about: str  # what it is, in a line
+
+    def builder(self) -> Callable[..., Any]:
+        """The function that builds this method's scorer (imported now)."""
+        module, _, name = self.scorer.partition(":")
+        return getattr(importlib.import_module(module), name)
+
+
+_SCORERS = "notelink.rank.methods"
+REGISTRY: dict[str, Method] = {
+    m.name: m
+    for m in (
+        Method("hybrid", "sgns", 0.5, f"{_SCORERS}:hybrid_scorer",
+               "default: every signal of notelink.rank.signals, weighted by a model fitted on the vault's own links"),
+        Method("sgns", "sgns", 0.35, f"{_SCORERS}:word_scorer",
+               "word2vec skip-gram word vectors trained on the vault, SIF note means"),
+        Method("softmax", "softmax", 0.35, f"{_SCORERS}:word_scorer",
+               "the seed note's embedding + linear model over the vocabulary, SIF means"),
+        Method("glove", "glove", 0.35, f"{_SCORERS}:word_scorer",
+               "GloVe vectors fitted to the vault's co-occurrence counts, SIF means"),
+        Method("tfidf", None, 0.1, f"{_SCORERS}:tfidf_scorer", "sparse TF-IDF vectors, sublinear tf"),
+        Method("lsa", None, 0.3, f"{_SCORERS}:lsa_scorer", "truncated SVD of TF-IDF (rank from the vault's size)"),
+        Method("randproj", None, 0.1, f"{_SCORERS}:randproj_scorer",
+               "Gaussian random projection of TF-IDF (dimension from the JL bound)"),
+    )
+}  # fmt: skip
+METHODS = tuple(REGISTRY)
+# The methods that are a word model's own vectors (the names of notelink.model.embed's methods).
+WORD_METHODS = tuple(m.name for m in REGISTRY.values() if m.words == m.name)
+
+
+def word_method(method: str) -> str | None:
+    """The word-embedding method a note method needs trained, if any."""
+    spec = REGISTRY.get(method)
+    return None if spec is None else spec.words
+
+
+def get(method: str) -> Method:
+    """The method called ``method``; ValueError names the known ones."""
+    if method not in REGISTRY:
+        raise ValueError(f"unknown method {method!r}; known: {', '.join(METHODS)}")
+    return REGISTRY[method]

@@ -1,0 +1,168 @@
+"""The vault's text as matrices: vocabulary, TF-IDF, LSA, word-vector means, shared words.
+
+:class:`TextMatrices` is one part of :class:`notelink.rank.index.VaultIndex`: every
+matrix is a cached property of the index, computed on first use.
+:class:`TextModel` is what they were fitted with, kept between runs.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+
+from notelink.model import textvec
+from notelink.vault.notes import NoteRecord, Terms
+
+TITLE_WEIGHT = 3  # in a note's word-vector mean, its title and alias words count this many times
+COMMON_WORD_SHARE = 0.25  # words in more than this share of notes are never a reason
+
+
+def vector_counts(rec: NoteRecord, minus: dict[str, int] | None = None) -> Counter[str]:
+    """The words a note's vectors are made of: its prose, plus its title and aliases.
+
+    ``minus`` takes words out (a link's own text, when that link is a training example)."""
+    terms = rec.terms  # copied as a dict first: C speed, where Terms' lookups are not
+    c = Counter(terms.to_dict() if isinstance(terms, Terms) else terms)
+    c.update(rec.title_terms)
+    if minus:
+        c.subtract(minus)
+        c = Counter({w: n for w, n in c.items() if n > 0})
+    return c
+
+
+@dataclass
+class TextModel:
+    """What the text signals were fitted with: kept between small updates, so a few
+    changed notes do not refit the vocabulary, idf and LSA of the whole vault."""
+
+    vocab: dict[str, int]
+    idf: np.ndarray
+    lsa_projection: np.ndarray
+
+    def save(self, store: Any) -> None:
+        words = sorted(self.vocab, key=self.vocab.__getitem__)
+        store.write_json("text-model.json", {"words": words})
+        store.write_array("text-idf.npy", self.idf)
+        store.write_array("text-lsa.npy", self.lsa_projection)
+
+    @classmethod
+    def load(cls, store: Any) -> TextModel | None:
+        meta, idf, lsa = (
+            store.read_json("text-model.json"),
+            store.read_array("text-idf.npy"),
+            store.read_array("text-lsa.npy"),
+        )
+        if meta is None or idf is None or lsa is None or len(meta["words"]) != len(idf) or len(idf) != len(lsa):
+            return None
+        return cls({w: i for i, w in enumerate(meta["words"])}, idf, lsa)
+
+
+class TextMatrices:
+    """The text side of the index. ``vocab``, ``idf`` and ``lsa_projection`` are fitted
+    on the vault unless the index was given a :class:`TextModel` (then they are set)."""
+
+    records: list[NoteRecord]
+    model: Any  # the trained word model (notelink.model.words.Model), or None
+    dims: int | None
+    frozen: bool  # given a TextModel: vocab, idf and LSA projection are not fitted
+
+    @cached_property
+    def vocab(self) -> dict[str, int]:
+        return textvec.build_vocab(vector_counts(r) for r in self.records)
+
+    @cached_property
+    def idf(self) -> np.ndarray:
+        self.tfidf  # noqa: B018 -- computes the idf on the way (the counts are not kept)
+        return self.__dict__["idf"]
+
+    def text_model(self) -> TextModel:
+        return TextModel(self.vocab, self.idf, self.lsa_projection)
+
+    def fitted_text(self) -> TextModel | None:
+        """The text model this index fitted itself (to keep for the next run's small
+        updates); None when it was given one (frozen) or has not computed its idf."""
+        if self.frozen or "idf" not in self.__dict__:
+            return None
+        return self.text_model()
+
+    @cached_property
+    def vocab_words(self) -> list[str]:
+        """The vocabulary's words by column."""
+        return sorted(self.vocab, key=self.vocab.__getitem__)
+
+    @cached_property
+    def doc_freq(self) -> np.ndarray:
+        """How many notes hold each word."""
+        return np.bincount(self.tfidf.indices, minlength=self.tfidf.shape[1])
+
+    @cached_property
+    def reason_columns(self) -> np.ndarray:
+        """Each word's idf, zero for words in more than ``COMMON_WORD_SHARE`` of the notes
+        (never given as a reason)."""
+        keep = self.doc_freq <= COMMON_WORD_SHARE * len(self) if len(self) >= 10 else np.ones(len(self.vocab), bool)
+        return self.idf.astype(np.float64) * keep
+
+    def shared_word_weights_of(self, records: list[NoteRecord]) -> sparse.csr_matrix:
+        """Per note, idf × (1 + ln tf) of its prose words (see :attr:`reason_columns`):
+        the product of two rows ranks the words the notes share."""
+        m = textvec.counts_matrix((r.terms for r in records), self.vocab)
+        # In place: a copy of a vault-sized matrix is not free
+        np.log(m.data, out=m.data)
+        m.data += 1
+        m.data *= self.reason_columns.astype(np.float32)[m.indices]
+        m.eliminate_zeros()  # the common words, never a reason
+        return m
+
+    @cached_property
+    def shared_word_weights(self) -> sparse.csr_matrix:
+        return self.shared_word_weights_of(self.records)
+
+    def tfidf_of(self, counts: list[dict[str, int]]) -> sparse.csr_matrix:
+        return textvec.tfidf(textvec.counts_matrix(counts, self.vocab), self.idf)
+
+    @cached_property
+    def tfidf(self) -> sparse.csr_matrix:
+        counts = textvec.counts_matrix((vector_counts(r) for r in self.records), self.vocab)
+        if "idf" not in self.__dict__:  # fitted on these counts, unless it was given (a frozen index)
+            self.__dict__["idf"] = textvec.idf_weights(counts)
+        return textvec.tfidf(counts, self.__dict__["idf"])
+
+    @cached_property
+    def tfidf_t(self) -> sparse.csr_matrix:
+        """The TF-IDF matrix transposed, kept in row form for fast products."""
+        return sparse.csr_matrix(self.tfidf.T)
+
+    @cached_property
+    def lsa_projection(self) -> np.ndarray:
+        n, v = self.tfidf.shape
+        return textvec.lsa(self.tfidf, textvec.lsa_rank(n, v))[1]
+
+    def lsa_of(self, x: sparse.csr_matrix) -> np.ndarray:
+        return textvec.unit_rows(np.asarray(x @ self.lsa_projection))
+
+    @cached_property
+    def lsa(self) -> np.ndarray:
+        return self.lsa_of(self.tfidf)
+
+    def semantic_of(self, counts: Iterable[Mapping[str, int]]) -> np.ndarray:
+        """Unit word-vector means (SIF) of notes given as word counts."""
+        return self.model.embed_counts((Counter(c) for c in counts), self.dims)
+
+    @cached_property
+    def semantic(self) -> np.ndarray | None:
+        if self.model is None:
+            return None
+        return self.semantic_of(self.semantic_counts(r) for r in self.records)
+
+    @staticmethod
+    def semantic_counts(rec: NoteRecord, minus: dict[str, int] | None = None) -> Counter[str]:
+        c = vector_counts(rec, minus)
+        for w, n in rec.title_terms.items():
+            c[w] += (TITLE_WEIGHT - 1) * n
+        return c
