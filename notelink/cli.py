@@ -82,7 +82,7 @@ def common(func: Callable[..., Any]) -> Callable[..., Any]:
     @click.option("--quiet", "-q", is_flag=True, help="No progress, no summary.")
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from notelink.vault.scan import VaultError
+        from notelink.errors import VaultError
 
         try:
             return func(*args, **kwargs)
@@ -435,8 +435,8 @@ def evaluate(
 ) -> None:
     """Measure suggestion quality on VAULT by hiding 30% of each note's links and
     counting how many come back (on a temporary copy; the vault is never touched)."""
+    from notelink.errors import VaultError
     from notelink.evaluate import evaluate as run
-    from notelink.vault.scan import VaultError
 
     root = Path(vault)
     if not root.is_dir():
@@ -463,10 +463,12 @@ def evaluate(
 @query
 def search(query_text: str, vault: str, limit: int, as_json: bool, cache_dir: str | None, quiet: bool) -> None:
     """Notes ranked for a free-text QUERY, by meaning and by words, with a snippet."""
+    from notelink.errors import ReadError
     from notelink.rank.search import search as run
     from notelink.rank.search import snippet
     from notelink.text import section
-    from notelink.vault.scan import NoteFile, ReadError, read_bytes
+    from notelink.vault.read import read_bytes
+    from notelink.vault.scan import NoteFile
 
     engine = _engine(vault, cache_dir, quiet)
     engine.refresh()
@@ -508,8 +510,8 @@ def watch(
 
     from notelink.daemon import Watcher
     from notelink.disk.lock import Locked
+    from notelink.errors import VaultError
     from notelink.sync.engine import Options
-    from notelink.vault.scan import VaultError
 
     logging.basicConfig(
         level=logging.WARNING if quiet else logging.INFO, format="%(asctime)s notelink: %(message)s", datefmt="%H:%M:%S"

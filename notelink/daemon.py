@@ -34,7 +34,8 @@ from typing import Any
 from notelink.disk.lock import VaultLock
 from notelink.disk.store import vault_cache
 from notelink.sync.engine import Engine, Options, sync
-from notelink.vault.scan import CONFIG_NAME, excluded, is_note_name, load_config
+from notelink.vault.config import CONFIG_NAME, load_config
+from notelink.vault.scan import excluded, is_note_name
 
 log = logging.getLogger("notelink.watch")
 

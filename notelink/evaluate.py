@@ -34,9 +34,12 @@ from typing import Any
 
 import numpy as np
 
+from notelink.errors import ReadError
 from notelink.text.links import Resolver
 from notelink.text.parse import _markdown
-from notelink.vault.scan import Config, ReadError, load_config, read_bytes, scan
+from notelink.vault.config import Config, load_config
+from notelink.vault.read import read_bytes
+from notelink.vault.scan import scan
 
 SPLIT_SEED = 13
 HOLD_OUT = 0.3

@@ -16,12 +16,15 @@ from notelink.disk.decisions import DECISIONS_PATH, Decisions
 from notelink.disk.recordlog import RecordLog
 from notelink.disk.store import vault_cache
 from notelink.disk.writer import Conflict, WriteError, replace_note
+from notelink.errors import ReadError
 from notelink.sync import review
 from notelink.text import section
 from notelink.text.links import Resolver, stem
 from notelink.text.parse import NoteError, parse_note
+from notelink.vault.config import load_config
 from notelink.vault.notes import NoteRecord
-from notelink.vault.scan import NoteFile, ReadError, decode, load_config, read_bytes, scan
+from notelink.vault.read import decode, read_bytes
+from notelink.vault.scan import NoteFile, scan
 
 MAX_BLOCKS = 16  # blocks taken out of one note
 

@@ -30,15 +30,18 @@ from notelink.disk.decisions import DECISIONS_PATH, Decisions
 from notelink.disk.recordlog import RecordLog
 from notelink.disk.store import Store, vault_cache
 from notelink.disk.writer import CONFLICT, Conflict, WriteError, remove_stale_temps, replace_note
+from notelink.errors import ReadError, VaultError
 from notelink.progress import Progress
 from notelink.rank.hybrid import MIN_LINKS
 from notelink.rank.methods import METHODS, Scorer, make_scorer, word_method
 from notelink.sync import review
 from notelink.text import section
 from notelink.text.links import Resolver, suggestible
+from notelink.vault.config import Config, load_config
 from notelink.vault.notes import NoteRecord, sha
+from notelink.vault.read import read_bytes
 from notelink.vault.reading import Got, read_notes, read_one
-from notelink.vault.scan import Config, NoteFile, ReadError, VaultError, load_config, read_bytes, rescan, scan
+from notelink.vault.scan import NoteFile, rescan, scan
 
 RETRAIN_FRACTION = 0.2
 INDEX_ARRAYS, INDEX_META = "index.npz", "index.json"  # the matrices of the last sync (pipeline.Engine._kept_index)

@@ -17,11 +17,13 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from notelink.errors import ReadError
 from notelink.text import section
 from notelink.text.links import stem
 from notelink.text.parse import NoteError, parse_note
 from notelink.text.tokens import name_tokens, tokenize
-from notelink.vault.scan import NoteFile, ReadError, decode, read_bytes
+from notelink.vault.read import decode, read_bytes
+from notelink.vault.scan import NoteFile
 
 
 class NoteProblem(Exception):
