@@ -51,7 +51,7 @@ def gensim_seconds(vault: Path) -> float:
     from train_throughput import run_gensim
 
     from notelink.vault.config import Config
-    from notelink.vault.notes import load_note
+    from notelink.vault.read import load_note
     from notelink.vault.scan import scan
 
     files, _ = scan(vault, Config())

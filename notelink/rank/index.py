@@ -17,7 +17,7 @@ from scipy import sparse
 
 from notelink.model import textvec
 from notelink.text.links import Resolver
-from notelink.vault.notes import NoteRecord, Terms
+from notelink.text.record import NoteRecord, Terms
 
 TITLE_WEIGHT = 3  # in a note's word-vector mean, its title and alias words count this many times
 MAX_PHRASE = 8  # longest title or alias (in words) looked for as an unlinked mention

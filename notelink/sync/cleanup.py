@@ -21,8 +21,8 @@ from notelink.sync import review
 from notelink.text import section
 from notelink.text.links import Resolver, stem
 from notelink.text.parse import NoteError, parse_note
+from notelink.text.record import NoteRecord
 from notelink.vault.config import load_config
-from notelink.vault.notes import NoteRecord
 from notelink.vault.read import decode, read_bytes
 from notelink.vault.scan import NoteFile, scan
 

@@ -37,8 +37,8 @@ from notelink.rank.methods import METHODS, Scorer, make_scorer, word_method
 from notelink.sync import review
 from notelink.text import section
 from notelink.text.links import Resolver, suggestible
+from notelink.text.record import NoteRecord, sha
 from notelink.vault.config import Config, load_config
-from notelink.vault.notes import NoteRecord, sha
 from notelink.vault.read import read_bytes
 from notelink.vault.reading import Got, read_notes, read_one
 from notelink.vault.scan import NoteFile, rescan, scan

@@ -1,5 +1,7 @@
-"""Reading a note's bytes from the vault: never through a symlink (the note's or a
-folder's on the way to it), never waiting on a FIFO, never more than the size limit."""
+"""Reading a note from the vault: its bytes (never through a symlink, the note's or a
+folder's on the way to it, never waiting on a FIFO, never more than the size limit),
+their text, and its record (:func:`load_note`). The only place a note is read, so
+``sync``, ``related`` and ``status`` all see a note the same way."""
 
 from __future__ import annotations
 
@@ -10,8 +12,23 @@ from pathlib import Path
 
 from notelink.disk.writer import READ_FLAGS, open_folder
 from notelink.errors import ReadError
+from notelink.text.parse import NoteError
+from notelink.text.record import LoadedNote, build_note
 from notelink.vault.config import MAX_NOTE_BYTES
 from notelink.vault.scan import NoteFile
+
+
+class NoteProblem(Exception):
+    """A note that cannot be used: reading, decoding or parsing failed."""
+
+
+def load_note(nf: NoteFile, limit: int) -> LoadedNote:
+    """Read, decode and parse ``nf``; raises :class:`NoteProblem` with a one-line reason."""
+    try:
+        data = read_bytes(nf, limit)
+        return build_note(nf.rel, nf.size, nf.mtime_ns, data, decode(data, limit))
+    except (ReadError, NoteError) as e:
+        raise NoteProblem(str(e)) from None
 
 
 def decode(data: bytes, limit: int = MAX_NOTE_BYTES) -> str:

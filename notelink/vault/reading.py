@@ -41,7 +41,8 @@ from typing import IO
 import numpy as np
 
 from notelink.model.vocab import token_ids
-from notelink.vault.notes import NoteProblem, NoteRecord, load_note
+from notelink.text.record import NoteRecord
+from notelink.vault.read import NoteProblem, load_note
 from notelink.vault.scan import NoteFile
 
 PARALLEL_FROM = 2_000  # notes to read before worker processes are worth starting
