@@ -42,6 +42,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from notelink.text import wikilink
+
 BEGIN = "<!-- notelink:begin -->"  # as written before blocks carried a digest
 END = "<!-- notelink:end -->"
 NOEOL = "noeol"
@@ -53,9 +55,9 @@ _FENCE_RE = re.compile(r"^ {0,3}(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
 _HEADING_RE = re.compile(r"^ {0,3}#{1,6}(?:[ \t]|$)")
 # A suggestion line: "- [ ] [[Target]] — reason" (any bullet, ticked or not).
 _ITEM_RE = re.compile(r"^\s*[-*+] \[(?P<mark>[ xX])\] (?P<rest>.*)$")
-_WIKI_RE = re.compile(r"\[\[(?P<inner>[^\[\]]+?)\]\]")
+_WIKI_RE = re.compile(wikilink.LINK)
 _MDLINK_RE = re.compile(r"\[(?:[^\]\\]|\\.)*\]\(<(?P<angle>[^>]+)>\)|\[(?:[^\]\\]|\\.)*\]\((?P<plain>[^)\s]+)\)")
-_LINK = r"(?:\[\[[^\[\]]+?\]\]|\[(?:[^\]\\]|\\.)*\]\((?:<[^>]+>|[^)\s]+)\))"
+_LINK = rf"(?:{wikilink.LINK}|\[(?:[^\]\\]|\\.)*\]\((?:<[^>]+>|[^)\s]+)\))"
 # Exactly the shape of an unticked line notelink writes: "- [ ] LINK" and an optional " — reason".
 _OWN_SHAPE_RE = re.compile(rf"\s*[-*+] \[ \] {_LINK}(?: — .*)?")
 _ITEM_START_RE = re.compile(r"^\s*[-*+] \[[ xX]\] ")
@@ -319,8 +321,7 @@ def link_target(text: str) -> str | None:
     """
     wiki, md = _WIKI_RE.search(text), _MDLINK_RE.search(text)
     if wiki and (md is None or wiki.start() < md.start()):
-        inner = wiki.group("inner").replace("\\|", "|")
-        return inner.split("|", 1)[0].split("#", 1)[0].strip() or None
+        return wikilink.split(wiki.group("inner"))[0] or None
     if md:
         return (md.group("angle") or md.group("plain")).strip() or None
     return None
