@@ -2,7 +2,7 @@
 
 from notelink.evaluate import occurrences
 from notelink.text.parse import parse_note
-from notelink.text.section import link_target, own_shape
+from notelink.text.suggestions import link_target, own_shape
 
 
 def test_a_note_takes_single_brackets_into_the_target_the_section_does_not() -> None:

@@ -35,7 +35,7 @@ from notelink.progress import Progress
 from notelink.rank.hybrid import MIN_LINKS
 from notelink.rank.methods import METHODS, Scorer, make_scorer, word_method
 from notelink.sync import review
-from notelink.text import section
+from notelink.text import section, suggestions
 from notelink.text.links import Resolver, suggestible
 from notelink.text.record import NoteRecord, sha
 from notelink.vault.config import Config, load_config
@@ -653,7 +653,7 @@ class Engine:
             for n, (rel, (picks, lines)) in enumerate(picked.items()):
                 stage.update(start + n)
                 if lines is None:
-                    lines = [section.suggestion_line(resolver.link_text(t), reasons[(rel, t)]) for t, _ in picks]
+                    lines = [suggestions.suggestion_line(resolver.link_text(t), reasons[(rel, t)]) for t, _ in picks]
                 change = self._compose(rel, picks, lines, resolver)
                 if change is not None:
                     changes.append(change)
@@ -670,8 +670,8 @@ class Engine:
             linked = self.body_links(rel, resolver)
             for t in sorted(self.decisions.accepted(rel) - linked):
                 if t in self.records and t != rel:
-                    restore.append(section.suggestion_line(resolver.link_text(t), [], ticked=True))
-                    restored.append([section.link_target(resolver.link_text(t)), t, True])
+                    restore.append(suggestions.suggestion_line(resolver.link_text(t), [], ticked=True))
+                    restored.append([suggestions.link_target(resolver.link_text(t)), t, True])
         legacy = rec.has_section and rec.block_digest is None
         if rel not in self.loaded and lines == rec.offered and not restore and not legacy:
             return None
@@ -682,10 +682,10 @@ class Engine:
         verdict = self._verdicts.get(rel) or self.verdict(rel, resolver)
         ours = verdict.ours(rec.offered)
         targets = [t for t, _ in picks]
-        offered = [[section.link_target(line), t, False] for line, t in zip(lines, targets, strict=True)]
+        offered = [[suggestions.link_target(line), t, False] for line, t in zip(lines, targets, strict=True)]
         vouched = [list(v) for v in verdict.vouched]
         written = restored + vouched + offered
-        new = section.render(rel, text, self.config.heading, restore + lines, ours, written).encode("utf-8")
+        new = suggestions.render(rel, text, self.config.heading, restore + lines, ours, written).encode("utf-8")
         if new == data:
             rec.offered, rec.offered_targets, rec.written = lines, targets, written
         elif section.remove(new.decode("utf-8")) != section.remove(text):
@@ -708,7 +708,7 @@ class Engine:
             raise WriteError(str(e)) from None
         if current is None:
             raise Conflict(CONFLICT)
-        new = section.render(ch.rel, current[1], self.config.heading, ch.lines, ch.ours, ch.written).encode("utf-8")
+        new = suggestions.render(ch.rel, current[1], self.config.heading, ch.lines, ch.ours, ch.written).encode("utf-8")
         if sha(new) != ch.new_hash:
             raise Conflict("internal error: the section came out other than planned; left alone, retried next run")
         return new
@@ -777,7 +777,7 @@ class Engine:
         ch.record.size, ch.record.mtime_ns, ch.record.file_hash = st.st_size, st.st_mtime_ns, ch.new_hash
         ch.record.offered, ch.record.offered_targets, ch.record.written = ch.offered, ch.offered_targets, ch.written
         _, loc, _ = section.parts(new.decode("utf-8"))
-        items = section.items(loc.body if loc else [])
+        items = suggestions.items(loc.body if loc else [])
         ch.record.items = [[sys.intern(i.target), i.checked] for i in items]
         ch.record.has_section, ch.record.block_digest = loc is not None, loc.digest if loc else None
         self.report.changed.append(ch.rel)

@@ -20,7 +20,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any, Protocol
 
-from notelink.text import section
+from notelink.text import section, suggestions
 from notelink.text.links import stem
 from notelink.text.parse import parse_note
 from notelink.text.tokens import name_tokens, tokenize
@@ -203,7 +203,7 @@ def build_note(rel: str, size: int, mtime_ns: int, data: bytes, text: str) -> Lo
     for link, shown in zip(parsed.links, parsed.link_texts, strict=True):
         if not link.embed and link.target:
             edges.setdefault(link.target, Counter()).update(name_tokens(shown))
-    items = section.items(body)
+    items = suggestions.items(body)
     record = NoteRecord(
         rel=rel,
         size=size,

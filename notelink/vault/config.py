@@ -15,7 +15,7 @@ from pathlib import Path
 
 from notelink.disk.writer import READ_FLAGS
 from notelink.errors import VaultError
-from notelink.text.section import is_heading
+from notelink.text.suggestions import is_heading
 
 CONFIG_NAME = ".notelink.toml"
 DEFAULT_HEADING = "## Additional Connections"
