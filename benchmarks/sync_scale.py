@@ -50,8 +50,9 @@ def sync(vault: Path, cache: Path) -> dict:
 def gensim_seconds(vault: Path) -> float:
     from train_throughput import run_gensim
 
-    from notelink.vault.notes import load_note
-    from notelink.vault.scan import Config, scan
+    from notelink.vault.config import Config
+    from notelink.vault.read import load_note
+    from notelink.vault.scan import scan
 
     files, _ = scan(vault, Config())
     docs = [load_note(nf, 1 << 30).tokens for nf in files]

@@ -36,8 +36,9 @@ DIM, WINDOW, NEGATIVE, MIN_COUNT, SAMPLE = 100, 5, 5, 5, 1e-3
 
 def corpus(n: int, seed: int) -> tuple[list[list[str]], dict[str, int]]:
     """The vault's notes as notelink's token lists, and each single-topic word's topic."""
-    from notelink.vault.notes import load_note
-    from notelink.vault.scan import Config, scan
+    from notelink.vault.config import Config
+    from notelink.vault.read import load_note
+    from notelink.vault.scan import scan
 
     with tempfile.TemporaryDirectory(prefix="notelink-train-bench-") as tmp:
         root = Path(tmp) / "vault"

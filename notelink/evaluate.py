@@ -34,14 +34,18 @@ from typing import Any
 
 import numpy as np
 
+from notelink.errors import ReadError
+from notelink.text import wikilink
 from notelink.text.links import Resolver
-from notelink.text.parse import _markdown
-from notelink.vault.scan import Config, ReadError, load_config, read_bytes, scan
+from notelink.text.parse import markdown
+from notelink.vault.config import Config, load_config
+from notelink.vault.read import read_bytes
+from notelink.vault.scan import scan
 
 SPLIT_SEED = 13
 HOLD_OUT = 0.3
 BOOTSTRAP = 2000
-_WIKI = re.compile(r"(!?)\[\[([^\[\]\n]+?)\]\]")
+_WIKI = wikilink.LINK_RE  # groups 1 and 2: "!" of an embed, the link's text (read a line at a time)
 _CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")
 
 
@@ -53,7 +57,7 @@ def occurrences(text: str) -> list[tuple[int, int, str, str | None]]:
     body = text[body_start:]
     lines = body.splitlines(keepends=True)
     code_lines: set[int] = set()
-    for token in _markdown().parse(body):
+    for token in markdown().parse(body):
         if token.type in ("fence", "code_block", "html_block") and token.map:
             code_lines.update(range(token.map[0], token.map[1]))
     out = []
@@ -64,11 +68,9 @@ def occurrences(text: str) -> list[tuple[int, int, str, str | None]]:
             for m in _WIKI.finditer(line):
                 if m.group(1) or any(s <= m.start() < e for s, e in spans):
                     continue
-                inner = m.group(2).replace("\\|", "|")
-                target, _, alias = inner.partition("|")
-                target = target.split("#", 1)[0].strip()
+                target, _, alias = wikilink.split(m.group(2))
                 if target:
-                    out.append((offset + m.start(), offset + m.end(), target, alias.strip() or None))
+                    out.append((offset + m.start(), offset + m.end(), target, alias))
         offset += len(line)
     return out
 

@@ -1,12 +1,11 @@
 """Hand memory a long run has freed back to the operating system.
 
 glibc keeps the heap memory that Python and numpy free for later reuse, and only
-returns it from the heap's top. In a cold sync of 50,000 notes that left ~200 MB more
-resident than the run was using (RSS at the start of writing: 1,422 MB, against 1,220
-MB with the freed pages handed back; docs/performance.md). ``malloc_trim(0)`` hands back
-every whole free page, in about a millisecond; :func:`tick` does it at most once a
-second and is called by the progress heartbeat of every stage. Without glibc (macOS,
-Windows, musl) both are no-ops.
+returns it from the heap's top, so a long run stays far more resident than what it
+uses (docs/performance.md). ``malloc_trim(0)`` hands back every whole free page, and
+is cheap; :func:`tick` does it at most once a second and is called by the progress
+heartbeat of every stage (:mod:`notelink.progress`). Without glibc (macOS, Windows,
+musl) both are no-ops.
 
 >>> release() in (True, False)
 True

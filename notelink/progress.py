@@ -1,6 +1,9 @@
 """Progress on stderr for steps that take over a second (only on a terminal), and
 the time every step took (``Progress.timings``, for ``sync --json`` and benchmarks).
-Every stage's heartbeat also hands freed memory back to the system (:mod:`notelink.memory`)."""
+
+A stage's updates are the run's heartbeat, so they are also when the memory a stage
+freed is handed back to the system: :func:`notelink.memory.tick` on each update,
+:func:`notelink.memory.release` when a stage is done."""
 
 from __future__ import annotations
 

@@ -65,7 +65,7 @@ def leave_quietly() -> NoReturn:
 def guarded(call: Callable[[], Any]) -> Any:
     """``call()``, its expected failures made one line and an exit code: a bad vault or
     config (2), a disk that fails (3), a closed output pipe (0), Ctrl-C (130)."""
-    from notelink.vault.scan import VaultError
+    from notelink.errors import VaultError
 
     try:
         return call()

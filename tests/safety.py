@@ -214,7 +214,7 @@ FUZZ_PIECES = [
 
 def fuzz_one(text: str, body: list[str]) -> list[str]:
     """Every failure of the parser and the section splicer on one input (none expected)."""
-    from notelink.text import section
+    from notelink.text import section, suggestions
     from notelink.text.parse import NoteError, parse_note
 
     failures = []
@@ -234,8 +234,8 @@ def fuzz_one(text: str, body: list[str]) -> list[str]:
         if section.locate(text) is None and section.remove(new) != text:
             failures.append(f"splice: remove does not give the text back on {text[:200]!r}")
         for line in body:
-            section.parse_item(line)
-        section.merge_body(section.split(text)[1], "## H", body)
+            suggestions.parse_item(line)
+        suggestions.merge_body(section.split(text)[1], "## H", body)
         # The block moved by the owner to a line boundary: taking it out gives the text back.
         eol = section.detect_eol(text)
         cut = text.find(eol) + len(eol) if eol in text else 0

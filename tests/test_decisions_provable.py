@@ -26,7 +26,7 @@ from click.testing import CliRunner
 
 from notelink.cli import main
 from notelink.disk.decisions import DECISIONS_PATH
-from notelink.text import section
+from notelink.text import section, suggestions
 
 from conftest import wait_for
 from test_watch import daemon_process
@@ -65,8 +65,8 @@ def body(path: Path) -> list[str] | None:
     return section.split(path.read_text(encoding="utf-8"))[1]
 
 
-def items(path: Path) -> list[section.Item]:
-    return [it for line in body(path) or [] if (it := section.parse_item(line)) is not None]
+def items(path: Path) -> list[suggestions.Item]:
+    return [it for line in body(path) or [] if (it := suggestions.parse_item(line)) is not None]
 
 
 def targets(path: Path) -> list[str]:
@@ -94,8 +94,8 @@ def tick(path: Path, line: str) -> str:
 
 def offered_line(path: Path, n: int = 0) -> tuple[str, str]:
     """The n-th unticked suggestion line of the note's section and the target it names."""
-    lines = [line for line in body(path) or [] if (it := section.parse_item(line)) is not None and not it.checked]
-    return lines[n], section.parse_item(lines[n]).target  # type: ignore[union-attr]
+    lines = [line for line in body(path) or [] if (it := suggestions.parse_item(line)) is not None and not it.checked]
+    return lines[n], suggestions.parse_item(lines[n]).target  # type: ignore[union-attr]
 
 
 def resolves_to(vault: Path, target: str) -> str:
@@ -325,7 +325,7 @@ def test_a_ticked_line_is_an_acceptance(vault: Path) -> None:
     tick(note, line)
     synced(vault)
     assert decisions(vault) == [("accept", "kitchen/bread/Hydration.md", resolves_to(vault, target))]
-    assert section.Item(target, True) in items(note)
+    assert suggestions.Item(target, True) in items(note)
 
 
 # --- 6. an accepted line the user deleted, and a lost cache ------------------------------

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from notelink.cli import main
-from notelink.text import section
+from notelink.text import section, suggestions
 
 from conftest import snapshot
 
@@ -77,7 +77,7 @@ def test_names_with_newlines_tabs_and_brackets_are_never_suggested_broken(vault:
     assert "[[Line" not in written and "Tab\t" not in written  # never a link broken over lines
     assert "[Pipe | bar](<sky/Pipe | bar.md>)" in written  # a Markdown link where a wikilink cannot hold the name
     items = [line for line in written.splitlines() if line.startswith("- ")]
-    assert items and all(section.parse_item(line) is not None for line in items)
+    assert items and all(suggestions.parse_item(line) is not None for line in items)
     again = snapshot(vault)
     assert sync(vault)[0] == 0 and snapshot(vault) == again  # stable: nothing to rewrite
 

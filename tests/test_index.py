@@ -8,7 +8,7 @@ import numpy as np
 
 from notelink.rank.index import VaultIndex
 from notelink.sync.engine import Engine, Options
-from notelink.vault.notes import load_note
+from notelink.vault.read import load_note
 from notelink.vault.scan import NoteFile
 
 

@@ -17,8 +17,11 @@ from click.testing import CliRunner
 from notelink.cli import main
 from notelink.disk import writer
 from notelink.disk.decisions import DECISIONS_PATH, Decisions
+from notelink.errors import VaultError
 from notelink.text import section
-from notelink.vault.scan import VaultError, load_config, read_bytes, rescan, scan
+from notelink.vault.config import load_config
+from notelink.vault.read import read_bytes
+from notelink.vault.scan import rescan, scan
 
 from conftest import snapshot
 
@@ -366,17 +369,17 @@ def test_excalidraw_drawings_are_not_notes(vault: Path) -> None:
 
 
 def test_search_reads_notes_the_safe_way(vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import notelink.vault.scan
+    import notelink.vault.read
 
     assert sync(vault)[0] == 0
     seen: list[str] = []
-    real = notelink.vault.scan.read_bytes
+    real = notelink.vault.read.read_bytes
 
     def spy(note, *args, **kw):  # type: ignore[no-untyped-def]
         seen.append(note.rel)
         return real(note, *args, **kw)
 
-    monkeypatch.setattr(notelink.vault.scan, "read_bytes", spy)
+    monkeypatch.setattr(notelink.vault.read, "read_bytes", spy)
     result = CliRunner().invoke(main, ["search", "telescope", "--vault", str(vault)])
     assert result.exit_code == 0, result.output
     assert "sky/Telescopes.md" in seen

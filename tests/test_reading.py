@@ -10,7 +10,8 @@ import pytest
 
 from notelink.sync.engine import Engine, Options, sync
 from notelink.vault import reading
-from notelink.vault.scan import load_config, scan
+from notelink.vault.config import load_config
+from notelink.vault.scan import scan
 
 from conftest import SAMPLE, snapshot
 

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from notelink.text import section
+from notelink.text import section, suggestions
 from notelink.text.section import BEGIN, END
 
 # Text built from pieces that stress the splicer: line endings of every kind, a BOM,
@@ -102,14 +102,14 @@ def test_stray_markers_are_not_a_section() -> None:
 
 def test_merge_keeps_ticks_and_user_text_and_replaces_unticked() -> None:
     old = ["## Old heading", "- [x] [[Kept]] — mine", "- [ ] [[Gone]]", "my own remark", "- [ ] [[Also gone]]"]
-    new = section.merge_body(old, "## Additional Connections", ["- [ ] [[Fresh]]"])
+    new = suggestions.merge_body(old, "## Additional Connections", ["- [ ] [[Fresh]]"])
     assert new == ["## Additional Connections", "- [x] [[Kept]] — mine", "- [ ] [[Fresh]]", "my own remark"]
 
 
 def test_parse_item_forms() -> None:
-    assert section.parse_item("- [ ] [[Folder/Note|Note]] — shared: a") == section.Item("Folder/Note", False)
-    assert section.parse_item("* [X] [Odd #name](<Odd #name.md>)") == section.Item("Odd #name.md", True)
-    assert section.parse_item("- [ ] no link here") is None
+    assert suggestions.parse_item("- [ ] [[Folder/Note|Note]] — shared: a") == suggestions.Item("Folder/Note", False)
+    assert suggestions.parse_item("* [X] [Odd #name](<Odd #name.md>)") == suggestions.Item("Odd #name.md", True)
+    assert suggestions.parse_item("- [ ] no link here") is None
 
 
 # --- a block where people, editors and formatters put it ---------------------------
@@ -183,15 +183,17 @@ def test_an_old_block_at_the_end_without_newline_is_rewritten_with_one() -> None
 
 def test_user_lines_in_the_section_are_kept() -> None:
     old = ["#todo check these", "- [ ] [[X]] TODO re-read", "- [ ] [[Old]] — shared: a"]
-    new = section.merge_body(old, "## Additional Connections", ["- [ ] [[New]]"])
+    new = suggestions.merge_body(old, "## Additional Connections", ["- [ ] [[New]]"])
     assert new == ["## Additional Connections", *old[:2], "- [ ] [[New]]"]
 
 
 def test_a_formatters_blank_lines_are_kept_and_there_is_one_heading() -> None:
     formatted = ["", "## Additional Connections", "", "- [x] [[A]]", "- [ ] [[B]] — shared: b", ""]
-    new = section.merge_body(formatted, "## Additional Connections", ["- [ ] [[B]] — shared: b"])
+    new = suggestions.merge_body(formatted, "## Additional Connections", ["- [ ] [[B]] — shared: b"])
     assert new == formatted
-    new = section.merge_body(["", "## Additional Connections", "", ""], "## Additional Connections", ["- [ ] [[C]]"])
+    new = suggestions.merge_body(
+        ["", "## Additional Connections", "", ""], "## Additional Connections", ["- [ ] [[C]]"]
+    )
     assert new == ["", "## Additional Connections", "", "- [ ] [[C]]", ""]
 
 

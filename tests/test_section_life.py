@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from notelink.cli import main
 from notelink.disk.decisions import DECISIONS_PATH
-from notelink.text import section
+from notelink.text import section, suggestions
 
 from conftest import mtimes
 
@@ -116,14 +116,14 @@ def test_clean_records_ticks_not_yet_synced_and_they_come_back(vault: Path) -> N
     original = text(vault)
     sync(vault)
     item = next(line for line in block_lines(text(vault)) if line.startswith("- [ ]"))
-    target = section.parse_item(item).target
+    target = suggestions.parse_item(item).target
     write(vault, text(vault).replace(item, item.replace("- [ ]", "- [x]")))
     code, err = run("clean", str(vault))
     assert code == 0, err
     assert text(vault) == original
     assert any(line.startswith(f"accept\t{NOTE}\t") for line in decisions(vault))
     sync(vault)
-    assert section.Item(target, True) in [section.parse_item(line) for line in block_lines(text(vault))]
+    assert suggestions.Item(target, True) in [suggestions.parse_item(line) for line in block_lines(text(vault))]
 
 
 def test_clean_refuses_while_a_decision_cannot_be_saved(vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:

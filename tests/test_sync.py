@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from notelink.cli import main
 from notelink.disk.decisions import DECISIONS_PATH
-from notelink.text import section
+from notelink.text import section, suggestions
 
 from conftest import SAMPLE, mtimes, snapshot
 
@@ -118,7 +118,7 @@ def test_review_tick_delete_and_own_text_survive_a_resync(vault: Path) -> None:
     note = vault / "kitchen/bread/Hydration.md"
     text = note.read_text(encoding="utf-8")
     body = section.split(text)[1]
-    items = [section.parse_item(line) for line in body[1:]]
+    items = [suggestions.parse_item(line) for line in body[1:]]
     ticked, rejected = items[0].target, items[1].target
     lines = text.split("\n")
     i_tick = lines.index(body[1])
@@ -130,8 +130,8 @@ def test_review_tick_delete_and_own_text_survive_a_resync(vault: Path) -> None:
     code, _, err = sync(vault)
     assert code == 0, err
     new_body = section.split(note.read_text(encoding="utf-8"))[1]
-    new_items = [section.parse_item(line) for line in new_body]
-    assert section.Item(ticked, True) in new_items
+    new_items = [suggestions.parse_item(line) for line in new_body]
+    assert suggestions.Item(ticked, True) in new_items
     assert all(it is None or it.target != rejected for it in new_items)
     assert "My own remark about these." in new_body
     decisions = (vault / DECISIONS_PATH).read_text(encoding="utf-8")
@@ -140,9 +140,9 @@ def test_review_tick_delete_and_own_text_survive_a_resync(vault: Path) -> None:
 
     # A retrain with another seed still never offers the rejected note again.
     sync(vault, "--seed", "3", "--top-k", "12")
-    final = [section.parse_item(line) for line in section.split(note.read_text(encoding="utf-8"))[1]]
+    final = [suggestions.parse_item(line) for line in section.split(note.read_text(encoding="utf-8"))[1]]
     assert all(it is None or it.target != rejected for it in final)
-    assert section.Item(ticked, True) in final
+    assert suggestions.Item(ticked, True) in final
 
 
 def test_changed_note_is_folded_in_without_retraining_or_churn(vault: Path) -> None:
@@ -265,7 +265,7 @@ def test_decisions_follow_a_renamed_note(vault: Path) -> None:
     note = vault / "sky/Binoculars.md"
     text = note.read_text(encoding="utf-8")
     body = section.split(text)[1]
-    rejected = section.parse_item(body[1]).target
+    rejected = suggestions.parse_item(body[1]).target
     note.write_text(text.replace(body[1] + "\n", ""), encoding="utf-8")
     sync(vault)
     assert "reject\tsky/Binoculars.md\t" in (vault / DECISIONS_PATH).read_text(encoding="utf-8")
@@ -275,7 +275,7 @@ def test_decisions_follow_a_renamed_note(vault: Path) -> None:
     assert "sky/Binoculars.md" not in decisions
     assert "reject\tsky/Field Glasses.md\t" in decisions
     final = section.split((vault / "sky/Field Glasses.md").read_text(encoding="utf-8"))[1] or []
-    assert all((it := section.parse_item(line)) is None or it.target != rejected for line in final)
+    assert all((it := suggestions.parse_item(line)) is None or it.target != rejected for line in final)
     for other in vault.rglob("*.md"):
         assert "[[Binoculars]]" not in other.read_text(encoding="utf-8"), other
 
@@ -302,7 +302,7 @@ def test_deleting_a_rejection_brings_the_suggestion_back(vault: Path) -> None:
     note = vault / "kitchen/bread/Hydration.md"
     text = note.read_text(encoding="utf-8")
     body = section.split(text)[1]
-    gone = section.parse_item(body[1]).target
+    gone = suggestions.parse_item(body[1]).target
     note.write_text(text.replace(body[1] + "\n", ""), encoding="utf-8")
     sync(vault)
     decisions = vault / DECISIONS_PATH
@@ -310,7 +310,7 @@ def test_deleting_a_rejection_brings_the_suggestion_back(vault: Path) -> None:
     kept = [line for line in decisions.read_text(encoding="utf-8").splitlines() if not line.startswith("reject")]
     decisions.write_text("\n".join(kept) + "\n", encoding="utf-8")
     sync(vault)
-    items = [section.parse_item(line) for line in section.split(note.read_text(encoding="utf-8"))[1]]
+    items = [suggestions.parse_item(line) for line in section.split(note.read_text(encoding="utf-8"))[1]]
     assert any(it is not None and it.target == gone for it in items)
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from notelink.vault.scan import Config, rescan, scan
+from notelink.vault.config import Config
+from notelink.vault.scan import rescan, scan
 
 
 def test_rescan_of_the_changed_paths_equals_a_full_scan(vault: Path, tmp_path: Path) -> None:

@@ -19,9 +19,9 @@ from typing import Any
 
 from notelink.app.results import Cleaned, Found, Planned, Related, Status, Synced, Word
 from notelink.disk.lock import Locked, VaultLock, running
+from notelink.errors import VaultError
 from notelink.progress import Progress
 from notelink.sync.engine import Engine, Options, sync
-from notelink.vault.scan import VaultError
 
 __all__ = [
     "Cleaned",
@@ -126,9 +126,11 @@ class Notelink:
 
     def search(self, query: str, limit: int = 10) -> list[Found]:
         """Notes ranked for a free-text query, by meaning and by words, with a snippet."""
+        from notelink.errors import ReadError
         from notelink.rank.search import search, snippet
         from notelink.text import section
-        from notelink.vault.scan import NoteFile, ReadError, read_bytes
+        from notelink.vault.read import read_bytes
+        from notelink.vault.scan import NoteFile
 
         engine = self.engine()
         engine.refresh()

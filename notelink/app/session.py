@@ -12,22 +12,11 @@ from typing import Any
 
 from notelink.app import synced
 from notelink.app.results import Synced
-from notelink.disk.decisions import DECISIONS_PATH
 from notelink.disk.lock import VaultLock
 from notelink.disk.store import vault_cache
 from notelink.sync.engine import Engine, Options, sync
-from notelink.vault.scan import CONFIG_NAME, _glob_regex, excluded, is_note_name, load_config
-
-
-class NoteFilter:  # TEMPORARY until vault.scan has it
-    def __init__(self, exclude: list[str]) -> None:
-        self.patterns = [_glob_regex(p) for p in exclude]
-
-    def is_note(self, rel: str) -> bool:
-        parts = rel.split("/")
-        if any(p.startswith(".") for p in parts) or not is_note_name(parts[-1]):
-            return False
-        return not excluded(rel, self.patterns)
+from notelink.vault.config import CONFIG_NAME, load_config
+from notelink.vault.scan import NoteFilter
 
 
 class Session:
@@ -45,7 +34,7 @@ class Session:
 
     def watches(self, rel: str) -> bool:
         """Whether a change of the vault path ``rel`` matters: a note, the config, the decisions."""
-        return rel in (CONFIG_NAME, DECISIONS_PATH) or self.filter.is_note(rel)
+        return self.filter.watched(rel)
 
     @staticmethod
     def is_config(rel: str) -> bool:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from notelink.disk.writer import READ_FLAGS, Unsafe, WriteError, open_folder, replace_note, write_file
-from notelink.vault.scan import VaultError
+from notelink.errors import VaultError
 
 DECISIONS_PATH = ".notelink/decisions.txt"
 HEADER = (

@@ -18,14 +18,14 @@ import time
 from pathlib import Path
 from typing import Any
 
+from notelink.errors import check_root
+
 
 class Locked(Exception):
     """Another notelink process is working on this vault."""
 
 
 def _open_root(root: Path) -> int:
-    from notelink.vault.scan import check_root
-
     check_root(root)
     return os.open(root, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0))
 

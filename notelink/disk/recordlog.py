@@ -1,7 +1,7 @@
 """Per-note records on disk: a base file plus an append-only journal of changes.
 
-A daemon batch changes a handful of records; rewriting every record (tens of MB at
-10,000 notes) would cost more than the batch itself. So a save appends just the
+A daemon batch changes a handful of records; rewriting every record (as large as
+the vault's text) would cost more than the batch itself. So a save appends just the
 changed records (and the paths that went away) to a journal, and only when the
 journal has grown to a quarter of the base is everything written anew (compaction).
 

@@ -95,8 +95,8 @@ def _dumps(value: Any) -> str:
 
 def dump_json(payload: dict[str, Any], f: BinaryIO) -> None:
     """``json.dumps(payload)`` (compact, UTF-8) written to ``f`` a top-level entry at a
-    time, and a dict among them an item at a time: a 50,000-note vault's pending
-    writes never exist as one string.
+    time, and a dict among them an item at a time: a large vault's pending writes
+    never exist as one string.
 
     >>> import io
     >>> buf, data = io.BytesIO(), {"format": 1, "writes": {"a.md": ["h", ["- [ ] [[b]]"]]}, "order": ["é", 2]}

@@ -58,6 +58,15 @@ def temp_name(name: str) -> str:
     return f".{hashlib.sha256(os.fsencode(name)).hexdigest()[:32]}{TMP_SUFFIX}"
 
 
+def is_temp_name(name: str) -> bool:
+    """Whether ``name`` is a temp file's (one a killed notelink may have left behind).
+
+    >>> is_temp_name(temp_name("Orbit.md")), is_temp_name("Orbit.md")
+    (True, False)
+    """
+    return name.startswith(".") and name.endswith(TMP_SUFFIX)
+
+
 def temp_path(path: Path) -> Path:
     return path.with_name(temp_name(path.name))
 
@@ -308,7 +317,7 @@ def remove_stale_temps(folder: Path, root: Path | None = None) -> int:
         fd = open_folder(root, parts) if root is not None else os.open(folder, os.O_RDONLY | _DIRECTORY | _CLOEXEC)
         try:
             for entry in os.scandir(fd):
-                if entry.name.startswith(".") and entry.name.endswith(TMP_SUFFIX):
+                if is_temp_name(entry.name):
                     if entry.is_file(follow_symlinks=False):
                         with contextlib.suppress(OSError):
                             os.unlink(entry.name, dir_fd=fd)

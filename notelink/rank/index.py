@@ -23,7 +23,7 @@ from notelink.rank.link_graph import LinkGraph
 from notelink.rank.mentions import Mentions
 from notelink.rank.text_matrices import TextMatrices, TextModel, vector_counts
 from notelink.text.links import Resolver
-from notelink.vault.notes import NoteRecord
+from notelink.text.record import NoteRecord
 
 NEIGHBOURS = 10  # how many look-alike notes vote on what a note should link to
 # What ranking needs, each with a rough relative cost of building it (the weights of warm()'s progress).

@@ -13,7 +13,7 @@ import numpy as np
 from scipy import sparse
 
 from notelink.text.links import Resolver
-from notelink.vault.notes import NoteRecord
+from notelink.text.record import NoteRecord
 
 
 class LinkGraph:

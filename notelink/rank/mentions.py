@@ -14,8 +14,8 @@ import numpy as np
 from scipy import sparse
 
 from notelink.text.links import stem
+from notelink.text.record import NoteRecord
 from notelink.text.tokens import name_tokens
-from notelink.vault.notes import NoteRecord
 
 MAX_PHRASE = 8  # longest title or alias (in words) looked for as an unlinked mention
 

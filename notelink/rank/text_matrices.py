@@ -17,7 +17,7 @@ import numpy as np
 from scipy import sparse
 
 from notelink.model import textvec
-from notelink.vault.notes import NoteRecord, Terms
+from notelink.text.record import NoteRecord, Terms
 
 TITLE_WEIGHT = 3  # in a note's word-vector mean, its title and alias words count this many times
 COMMON_WORD_SHARE = 0.25  # words in more than this share of notes are never a reason

@@ -13,12 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from notelink.disk.writer import CONFLICT, Conflict, WriteError, replace_note
+from notelink.errors import ReadError
 from notelink.progress import Progress
 from notelink.sync.plan import Change, read_as
 from notelink.sync.refresh import Report
-from notelink.text import section
-from notelink.vault.notes import sha
-from notelink.vault.scan import ReadError
+from notelink.text import section, suggestions
+from notelink.text.record import sha
 
 WRITERS = 4  # notes written at once
 
@@ -33,7 +33,7 @@ def new_bytes(root: Path, heading: str, limit: int, ch: Change) -> bytes:
         raise WriteError(str(e)) from None
     if current is None:
         raise Conflict(CONFLICT)
-    new = section.render(ch.rel, current[1], heading, ch.lines, ch.ours, ch.written).encode("utf-8")
+    new = suggestions.render(ch.rel, current[1], heading, ch.lines, ch.ours, ch.written).encode("utf-8")
     if sha(new) != ch.new_hash:
         raise Conflict("internal error: the section came out other than planned; left alone, retried next run")
     return new
@@ -78,7 +78,7 @@ def written(ch: Change, st: os.stat_result, new: bytes) -> None:
     ch.record.size, ch.record.mtime_ns, ch.record.file_hash = st.st_size, st.st_mtime_ns, ch.new_hash
     ch.record.offered, ch.record.offered_targets, ch.record.written = ch.offered, ch.offered_targets, ch.written
     _, loc, _ = section.parts(new.decode("utf-8"))
-    items = section.items(loc.body if loc else [])
+    items = suggestions.items(loc.body if loc else [])
     ch.record.items = [[sys.intern(i.target), i.checked] for i in items]
     ch.record.has_section, ch.record.block_digest = loc is not None, loc.digest if loc else None
 

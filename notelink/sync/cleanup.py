@@ -16,12 +16,15 @@ from notelink.disk.decisions import DECISIONS_PATH, Decisions
 from notelink.disk.recordlog import RecordLog
 from notelink.disk.store import vault_cache
 from notelink.disk.writer import Conflict, WriteError, replace_note
+from notelink.errors import ReadError
 from notelink.sync import review
-from notelink.text import section
+from notelink.text import section, suggestions
 from notelink.text.links import Resolver, stem
 from notelink.text.parse import NoteError, parse_note
-from notelink.vault.notes import NoteRecord
-from notelink.vault.scan import NoteFile, ReadError, decode, load_config, read_bytes, scan
+from notelink.text.record import NoteRecord
+from notelink.vault.config import load_config
+from notelink.vault.read import decode, read_bytes
+from notelink.vault.scan import NoteFile, scan
 
 MAX_BLOCKS = 16  # blocks taken out of one note
 
@@ -46,15 +49,15 @@ def kept_lines(
     ['- [ ] [[B]] TODO', '- [x] [[C]]', 'mine']
     """
     ours = verdict.ours(offered)
-    h = section.heading_index(body)
+    h = suggestions.heading_index(body)
     out: list[str] = []
     at = 0
-    for group in section.groups(body):
+    for group in suggestions.groups(body):
         first, at = at, at + len(group)
-        line = section.joined(group)
+        line = suggestions.joined(group)
         if first == h or not line.strip() or ours(line):
             continue
-        item = section.parse_item(line)
+        item = suggestions.parse_item(line)
         if item is not None and item.checked and (item.target in verdict.known or accepted(item.target)):
             continue  # recorded as accepted: it comes back on the next sync
         out.extend(group)
@@ -123,7 +126,7 @@ def _verdict(
     resolver: Resolver,
     raw_links: set[str],
 ) -> review.Verdict:
-    items = [(i.target, i.checked) for i in section.items(loc.body)]
+    items = [(i.target, i.checked) for i in suggestions.items(loc.body)]
     body_links = {t for raw in raw_links if (t := resolver.resolve(raw, rel)) is not None}
     written = rec.written if rec is not None else []
     return review.of_block(rel, loc.digest, items, written, decisions.accepted(rel), resolver, body_links)

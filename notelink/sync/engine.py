@@ -28,8 +28,9 @@ from notelink.sync.ranking import Ranker
 from notelink.sync.refresh import NO_TOKENS, Reader, Report, follow_renames
 from notelink.sync.settings import Options, Settings
 from notelink.text.links import Resolver
-from notelink.vault.notes import NoteRecord
-from notelink.vault.scan import NoteFile, load_config, rescan, scan
+from notelink.text.record import NoteRecord
+from notelink.vault.config import load_config
+from notelink.vault.scan import NoteFile, rescan, scan
 
 RETRAIN_FRACTION = 0.2
 __all__ = ["Change", "Engine", "Options", "Report", "sync"]

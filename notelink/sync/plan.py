@@ -9,15 +9,17 @@ from pathlib import Path
 from typing import Any
 
 from notelink.disk.decisions import Decisions
+from notelink.errors import ReadError
 from notelink.progress import Progress
 from notelink.sync import review
 from notelink.sync.ranking import Ranker
 from notelink.sync.refresh import Report
 from notelink.sync.settings import Settings
-from notelink.text import section
+from notelink.text import section, suggestions
 from notelink.text.links import Resolver
-from notelink.vault.notes import NoteRecord, sha
-from notelink.vault.scan import NoteFile, ReadError, read_bytes
+from notelink.text.record import NoteRecord, sha
+from notelink.vault.read import read_bytes
+from notelink.vault.scan import NoteFile
 
 COMPOSE_CHUNK = 512  # notes whose sections are composed together (their reasons: one feature pass)
 
@@ -112,7 +114,7 @@ class Planner:
             for n, (rel, (picks, lines)) in enumerate(picked.items()):
                 stage.update(start + n)
                 if lines is None:
-                    lines = [section.suggestion_line(resolver.link_text(t), reasons[(rel, t)]) for t, _ in picks]
+                    lines = [suggestions.suggestion_line(resolver.link_text(t), reasons[(rel, t)]) for t, _ in picks]
                 change = self.compose(rel, picks, lines, resolver, rel in read)
                 if change is not None:
                     changes.append(change)
@@ -132,8 +134,8 @@ class Planner:
             linked = self.body_links(rel, resolver)
             for t in sorted(self.decisions.accepted(rel) - linked):
                 if t in self.records and t != rel:
-                    restore.append(section.suggestion_line(resolver.link_text(t), [], ticked=True))
-                    restored.append([section.link_target(resolver.link_text(t)), t, True])
+                    restore.append(suggestions.suggestion_line(resolver.link_text(t), [], ticked=True))
+                    restored.append([suggestions.link_target(resolver.link_text(t)), t, True])
         legacy = rec.has_section and rec.block_digest is None
         if not read and lines == rec.offered and not restore and not legacy:
             return None
@@ -144,11 +146,11 @@ class Planner:
         verdict = self.verdicts.get(rel) or self.verdict(rel, resolver)
         ours = verdict.ours(rec.offered)
         targets = [t for t, _ in picks]
-        offered = [[section.link_target(line), t, False] for line, t in zip(lines, targets, strict=True)]
+        offered = [[suggestions.link_target(line), t, False] for line, t in zip(lines, targets, strict=True)]
         vouched = [list(v) for v in verdict.vouched]
         written = restored + vouched + offered
         heading = self.settings.config.heading
-        new = section.render(rel, text, heading, restore + lines, ours, written).encode("utf-8")
+        new = suggestions.render(rel, text, heading, restore + lines, ours, written).encode("utf-8")
         if new == data:
             rec.offered, rec.offered_targets, rec.written = lines, targets, written
         elif section.remove(new.decode("utf-8")) != section.remove(text):

@@ -20,7 +20,7 @@ from notelink.rank.methods import Scorer, make_scorer
 from notelink.sync.settings import Settings
 from notelink.sync.state import Cache
 from notelink.text.links import Resolver, suggestible
-from notelink.vault.notes import NoteRecord
+from notelink.text.record import NoteRecord
 
 
 class RunView(Protocol):

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from notelink.disk.decisions import Decisions
-from notelink.vault.notes import NoteRecord
+from notelink.text.record import NoteRecord
 from notelink.vault.reading import Got, read_notes, read_one
 from notelink.vault.scan import NoteFile
 

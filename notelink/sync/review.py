@@ -34,7 +34,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from notelink.disk.decisions import Decisions
-from notelink.text.section import digest, link_target, own_shape, parse_item
+from notelink.text.section import digest
+from notelink.text.suggestions import link_target, own_shape, parse_item
 
 
 def raw_targets(notes: Iterable[str], link_text: Callable[[str], str]) -> dict[str, str]:

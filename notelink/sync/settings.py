@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from notelink.errors import VaultError
 from notelink.rank.registry import METHODS, word_method
-from notelink.vault.scan import Config, VaultError
+from notelink.vault.config import Config
 
 DEFAULT_TOP_K = 5
 SECTION_FORMAT = 2  # blocks carry a digest (notelink.sync.review); a sync after an upgrade rewrites older ones

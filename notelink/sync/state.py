@@ -17,7 +17,7 @@ from typing import Any
 from notelink.disk.decisions import DECISIONS_PATH
 from notelink.disk.recordlog import RecordLog
 from notelink.disk.store import Store
-from notelink.vault.notes import NoteRecord
+from notelink.text.record import NoteRecord
 from notelink.vault.scan import NoteFile
 
 STATE = "state.json"

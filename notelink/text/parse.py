@@ -25,6 +25,8 @@ from frontmatter.default_handlers import YAMLHandler
 from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
 
+from notelink.text import wikilink
+
 MAX_FRONTMATTER_CHARS = 256 * 1024
 
 
@@ -62,22 +64,14 @@ _SCHEME_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.\-]*:")
 
 
 def _wikilink_rule(state: StateInline, silent: bool) -> bool:
-    """``[[target#heading|alias]]`` and ``![[embed]]`` (``\\|`` as the separator in tables)."""
-    src, pos = state.src, state.pos
-    embed = src.startswith("![[", pos)
-    if not embed and not src.startswith("[[", pos):
-        return False
-    start = pos + (3 if embed else 2)
-    end = src.find("]]", start)
-    if end < 0 or end > state.posMax:
-        return False
-    inner = src[start:end]
-    if "\n" in inner or "[[" in inner or not inner.strip():
+    """``[[target#heading|alias]]`` and ``![[embed]]`` (see :mod:`notelink.text.wikilink`)."""
+    m = wikilink.at(state.src, state.pos, state.posMax)
+    if m is None:
         return False
     if not silent:
         token = state.push("wikilink", "", 0)
-        token.meta = {"inner": inner, "embed": embed}
-    state.pos = end + 2
+        token.meta = {"inner": m.group("inner"), "embed": bool(m.group("embed"))}
+    state.pos = m.end()
     return True
 
 
@@ -109,7 +103,9 @@ def _comment_rule(state: StateInline, silent: bool) -> bool:
 
 
 @lru_cache(maxsize=1)
-def _markdown() -> MarkdownIt:
+def markdown() -> MarkdownIt:
+    """The CommonMark parser notes are read with (tables, strikethrough, and Obsidian's
+    wikilinks, tags and ``%%comments%%``); one per process."""
     md = MarkdownIt("commonmark").enable(["table", "strikethrough"])
     md.inline.ruler.before("link", "wikilink", _wikilink_rule)
     md.inline.ruler.before("link", "obsidian_tag", _tag_rule)
@@ -118,10 +114,8 @@ def _markdown() -> MarkdownIt:
 
 
 def _split_wikilink(inner: str, embed: bool) -> Link:
-    inner = inner.replace("\\|", "|")
-    target, _, alias = inner.partition("|")
-    target, _, heading = target.partition("#")
-    return Link(target.strip(), alias.strip() or None, heading.strip() or None, embed)
+    target, heading, alias = wikilink.split(inner)
+    return Link(target, alias, heading, embed)
 
 
 _SCALARS = (str, int, float, bool)
@@ -188,7 +182,7 @@ def parse_note(text: str, stem: str) -> ParsedNote:
     # Prose as (fragment, index of the link it is the text of, or None).
     prose: list[tuple[str, int | None]] = []
     in_heading = False
-    for token in _markdown().parse(body):
+    for token in markdown().parse(body):
         if token.type == "heading_open":
             in_heading = True
         elif token.type == "inline":

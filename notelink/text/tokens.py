@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+import numpy as np
+
 _TOKEN_RE = re.compile(r"[^\W_]+")
 
 
@@ -41,3 +43,14 @@ def name_tokens(text: str) -> list[str]:
     """
     text = unicodedata.normalize("NFC", text).casefold()
     return [tok for tok in _TOKEN_RE.findall(text) if len(tok) > 1 or not tok.isascii()]
+
+
+def token_ids(tokens: list[str], lexicon: dict[str, int]) -> np.ndarray:
+    """``tokens`` as ids into ``lexicon``, which grows by every new word (ids in order
+    of first appearance): a note's words held as 4 bytes each, not as strings.
+
+    >>> lex = {}
+    >>> token_ids(["a", "b", "a"], lex).tolist(), token_ids(["c", "a"], lex).tolist(), list(lex)
+    ([0, 1, 0], [2, 0], ['a', 'b', 'c'])
+    """
+    return np.fromiter((lexicon.setdefault(t, len(lexicon)) for t in tokens), np.int32, len(tokens))

@@ -1,12 +1,11 @@
 """Reading many notes on every core.
 
-Parsing is most of a cold run's reading (markdown-it alone is about two thirds of it)
-and each note is parsed on its own, so a long list of notes is read by worker
-processes (one per core, at most ``MAX_WORKERS``), ``CHUNK`` notes at a time: chunk i
-goes to worker i mod n and the results are taken in the order of the list, so a run is
-the same whether its notes were read here or there. A short list is read in this
-process: a worker takes 0.15-0.23 s to start (its imports, timed with
-``/usr/bin/time python -c "import notelink.vault.reading"``), about what reading 200 notes takes.
+Parsing is most of a cold run's reading (markdown-it most of that) and each note is
+parsed on its own, so a long list of notes is read by worker processes (one per core,
+at most ``MAX_WORKERS``), ``CHUNK`` notes at a time: chunk i goes to worker i mod n and
+the results are taken in the order of the list, so a run is the same whether its notes
+were read here or there. A short list is read in this process: starting a worker (its
+imports) would cost more than reading it.
 
 The workers are ``python -m notelink.vault.reading`` talking pickle over their stdin and
 stdout, not :mod:`multiprocessing`: its "spawn" runs the caller's main script again in
@@ -40,8 +39,9 @@ from typing import IO
 
 import numpy as np
 
-from notelink.model.vocab import token_ids
-from notelink.vault.notes import NoteProblem, NoteRecord, load_note
+from notelink.text.record import NoteRecord
+from notelink.text.tokens import token_ids
+from notelink.vault.read import NoteProblem, load_note
 from notelink.vault.scan import NoteFile
 
 PARALLEL_FROM = 2_000  # notes to read before worker processes are worth starting
@@ -54,7 +54,7 @@ Got = tuple[NoteRecord, np.ndarray] | str  # (record, its words as ids), or why 
 
 def read_one(nf: NoteFile, limit: int, lexicon: dict[str, int]) -> Got:
     """``nf``'s record and its words in text order as ids into ``lexicon`` (which grows
-    by the new ones, see :func:`notelink.model.vocab.token_ids`), or what is wrong with it."""
+    by the new ones, see :func:`notelink.text.tokens.token_ids`), or what is wrong with it."""
     try:
         loaded = load_note(nf, limit)
     except NoteProblem as e:

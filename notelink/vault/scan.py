@@ -1,4 +1,5 @@
-"""The vault on disk: which files are notes, the optional ``.notelink.toml``, reading a note.
+"""Which files of the vault are notes: the scan of the whole vault, the rescan of a few
+paths, and the filter both (and the daemon) decide with.
 
 What is skipped: dot-folders (``.obsidian/``, ``.trash/``, ``.git/``, ``.notelink/`` …),
 dot-files, anything not ending in ``.md``, Excalidraw drawings (``*.excalidraw.md``),
@@ -12,30 +13,16 @@ name; one pointing outside gets a message), and symlinked folders are never foll
 
 from __future__ import annotations
 
-import difflib
-import errno
-import math
 import os
 import re
 import stat
-import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from notelink.disk.writer import READ_FLAGS, TMP_SUFFIX, open_folder
-from notelink.text.section import is_heading
-
-CONFIG_NAME = ".notelink.toml"
-DEFAULT_HEADING = "## Additional Connections"
-MAX_NOTE_BYTES = 8 * 1024 * 1024
-
-
-class VaultError(Exception):
-    """The whole run cannot go on (missing vault, bad config)."""
-
-
-class ReadError(Exception):
-    """One note cannot be read or decoded; the message names the problem."""
+from notelink.disk.decisions import DECISIONS_PATH
+from notelink.disk.writer import is_temp_name
+from notelink.errors import check_root
+from notelink.vault.config import CONFIG_NAME, Config
 
 
 @dataclass(frozen=True)
@@ -46,85 +33,8 @@ class NoteFile:
     mtime_ns: int
 
 
-@dataclass
-class Config:
-    exclude: list[str] = field(default_factory=list)
-    heading: str = DEFAULT_HEADING
-    top_k: int | None = None
-    min_score: float | None = None
-    max_note_bytes: int = MAX_NOTE_BYTES
-
-
-KNOWN_KEYS = ("exclude", "heading", "top_k", "min_score", "max_note_bytes")
-
-
-def load_config(root: Path) -> Config:
-    """Read ``.notelink.toml`` at the vault root (all keys optional, at the top level or
-    under ``[notelink]``). One that exists but is not a readable regular file, or that
-    holds a key notelink does not know, stops the run: its settings are never dropped
-    in silence."""
-    path = root / CONFIG_NAME
-    try:
-        raw = _read_config(path)
-    except OSError as e:
-        raise VaultError(f"{path}: cannot read the config: {e.strerror or e}") from None
-    if raw is None:
-        return Config()
-    try:
-        data = tomllib.loads(raw.decode("utf-8").removeprefix("\ufeff"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-        raise VaultError(f"{path}: malformed config: {e}") from None
-    table = data.get("notelink")
-    unknown = [k for k in data if k not in KNOWN_KEYS and not (k == "notelink" and isinstance(table, dict))]
-    if isinstance(table, dict):
-        unknown += [k for k in table if k not in KNOWN_KEYS]
-    if unknown:
-        key = unknown[0]
-        close = difflib.get_close_matches(key, KNOWN_KEYS, n=1)
-        hint = f"did you mean '{close[0]}'? " if close else ""
-        raise VaultError(f"{path}: unknown key '{key}'; {hint}known keys: {', '.join(KNOWN_KEYS)}")
-    data = data.get("notelink", data)
-    cfg = Config()
-    exclude = data.get("exclude", [])
-    if not isinstance(exclude, list) or not all(isinstance(x, str) for x in exclude):
-        raise VaultError(f"{path}: 'exclude' must be a list of glob strings")
-    cfg.exclude = exclude
-    heading = data.get("heading", DEFAULT_HEADING)
-    if not isinstance(heading, str) or re.search(r"[\x00-\x1f\x7f]", heading) or not is_heading(heading):
-        raise VaultError(f"{path}: 'heading' must be one Markdown heading line, like '## Related'")
-    cfg.heading = heading
-    for key in ("top_k", "max_note_bytes"):
-        if key in data:
-            if not isinstance(data[key], int) or isinstance(data[key], bool) or data[key] < 0:
-                raise VaultError(f"{path}: '{key}' must be a whole number ≥ 0")
-            setattr(cfg, key, data[key])
-    if "min_score" in data:
-        value = data["min_score"]
-        if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
-            raise VaultError(f"{path}: 'min_score' must be a number")
-        cfg.min_score = float(data["min_score"])
-    return cfg
-
-
-def _read_config(path: Path) -> bytes | None:
-    """The config's bytes, None when there is none; never through a symlink, never
-    waiting on a FIFO."""
-    try:
-        st = os.lstat(path)
-    except (FileNotFoundError, NotADirectoryError):  # none, or no vault folder (which the scan says)
-        return None
-    if stat.S_ISLNK(st.st_mode):
-        raise OSError(errno.ELOOP, "it is a symlink; the config must be a regular file in the vault")
-    if stat.S_ISDIR(st.st_mode):
-        raise OSError(errno.EISDIR, "it is a folder, not a file")
-    fd = os.open(path, READ_FLAGS)
-    with os.fdopen(fd, "rb") as f:
-        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
-            raise OSError(errno.EINVAL, "not a regular file (a FIFO or device?)")
-        return f.read()
-
-
 def _glob_regex(pattern: str) -> re.Pattern[str]:
+    """An ``exclude`` glob as a regex over a whole vault path (``*`` within a folder, ``**`` across)."""
     out, i = [], 0
     pattern = pattern.strip("/")
     while i < len(pattern):
@@ -160,6 +70,36 @@ def is_note_name(name: str) -> bool:
     return lower.endswith(".md") and not name.startswith(".") and not lower.endswith(".excalidraw.md")
 
 
+class NoteFilter:
+    """Whether a vault-relative path is a note notelink works on: no hidden part, a
+    note's name (:func:`is_note_name`), not under an ``exclude`` glob.
+
+    >>> f = NoteFilter(["Archive/**"])
+    >>> f.is_note("Ideas/Orbit.md"), f.is_note("Archive/Old.md"), f.is_note(".trash/Orbit.md")
+    (True, False, False)
+    >>> f.watched(".notelink.toml"), f.watched(".notelink/decisions.txt"), f.watched("Ideas/a.txt")
+    (True, True, False)
+    """
+
+    def __init__(self, exclude: list[str]) -> None:
+        self.patterns = [_glob_regex(p) for p in exclude]
+
+    def excluded(self, rel: str) -> bool:
+        """``rel`` or one of its parent folders matches an exclude glob."""
+        return bool(self.patterns) and excluded(rel, self.patterns)
+
+    def is_note(self, rel: str) -> bool:
+        parts = rel.split("/")
+        if any(p.startswith(".") or p in ("", "..") for p in parts) or not is_note_name(parts[-1]):
+            return False
+        return not self.excluded(rel)
+
+    def watched(self, rel: str) -> bool:
+        """A note, or a file whose change can change every note's section: the config
+        and the decisions file."""
+        return rel in (CONFIG_NAME, DECISIONS_PATH) or self.is_note(rel)
+
+
 def shown(rel: str) -> str:
     """``rel`` printable whatever its bytes: a byte that is not UTF-8 is shown as ``\\xff``."""
     return os.fsencode(rel).decode("utf-8", "backslashreplace")
@@ -181,7 +121,7 @@ def scan(root: Path, config: Config, temps: list[Path] | None = None) -> tuple[l
 
     Temp files a killed notelink left behind are added to ``temps`` when given."""
     check_root(root)
-    patterns = [_glob_regex(p) for p in config.exclude]
+    notes_only = NoteFilter(config.exclude)
     real_root = root.resolve()
     notes: list[NoteFile] = []
     problems: list[str] = []
@@ -195,7 +135,7 @@ def scan(root: Path, config: Config, temps: list[Path] | None = None) -> tuple[l
         dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and _utf8(d))
         base = Path(dirpath)
         for name in sorted(filenames):
-            if temps is not None and name.startswith(".") and name.endswith(TMP_SUFFIX):
+            if temps is not None and is_temp_name(name):
                 temps.append(base / name)
             if not is_note_name(name):
                 continue
@@ -203,7 +143,7 @@ def scan(root: Path, config: Config, temps: list[Path] | None = None) -> tuple[l
             if not _utf8(name):
                 problems.append(f"{shown(rel)}: file {BAD_NAME}")
                 continue
-            if patterns and excluded(rel, patterns):
+            if notes_only.excluded(rel):
                 continue
             note = _stat_note(base / name, rel, real_root, problems)
             if note is not None:
@@ -217,16 +157,14 @@ def rescan(root: Path, config: Config, files: list[NoteFile], rels: set[str]) ->
     again: the daemon's update from the paths its file events named. A path that is
     gone, hidden, excluded or not a note leaves the list."""
     check_root(root)
-    patterns = [_glob_regex(p) for p in config.exclude]
+    notes_only = NoteFilter(config.exclude)
     real_root = root.resolve()
     by_rel = {f.rel: f for f in files if f.rel not in rels}
     problems: list[str] = []
     for rel in sorted(rels):
+        if not notes_only.is_note(rel):
+            continue
         parts = rel.split("/")
-        if any(p.startswith(".") or p in ("", "..") for p in parts) or not is_note_name(parts[-1]):
-            continue
-        if patterns and excluded(rel, patterns):
-            continue
         if not _utf8(rel):
             if os.path.lexists(root.joinpath(*parts)):
                 problems.append(f"{shown(rel)}: file {BAD_NAME}")
@@ -240,14 +178,6 @@ def rescan(root: Path, config: Config, files: list[NoteFile], rels: set[str]) ->
         if note is not None:
             by_rel[rel] = note
     return sorted(by_rel.values(), key=lambda n: n.rel), problems
-
-
-def check_root(root: Path) -> None:
-    """:class:`VaultError` unless ``root`` is a folder (a vault)."""
-    if not root.exists():
-        raise VaultError(f"{root}: vault folder does not exist")
-    if not root.is_dir():
-        raise VaultError(f"{root}: not a folder; a vault is a folder of Markdown notes")
 
 
 def _stat_note(path: Path, rel: str, real_root: Path, problems: list[str]) -> NoteFile | None:
@@ -270,50 +200,3 @@ def _stat_note(path: Path, rel: str, real_root: Path, problems: list[str]) -> No
         problems.append(f"{rel}: cannot stat: {e.strerror}")
         return None
     return NoteFile(rel, path, st.st_size, st.st_mtime_ns)
-
-
-def decode(data: bytes, limit: int = MAX_NOTE_BYTES) -> str:
-    """The text of a note's bytes, or :class:`ReadError` saying why not."""
-    if len(data) > limit:
-        raise ReadError(f"file is {len(data) / 1e6:.1f} MB, over the {limit / 1e6:.1f} MB limit")
-    nul = data.find(b"\0")
-    if nul >= 0:
-        raise ReadError(f"binary file, not Markdown (NUL byte at offset {nul})")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise ReadError(f"invalid UTF-8 at byte {e.start}") from None
-
-
-def read_bytes(note: NoteFile, limit: int = MAX_NOTE_BYTES) -> bytes:
-    """The note's bytes, read without following a symlink, neither the note's nor a
-    folder's between the vault and it (one swapped in since the scan is refused), and
-    never waiting on a FIFO; :class:`ReadError` says why not."""
-    parts = note.rel.split("/")
-    try:
-        folder = _note_folder(note.path, parts)
-        try:
-            # Through open() (its opener does the work relative to the folder fd).
-            f = open(note.path, "rb", opener=lambda _path, _flags: os.open(parts[-1], READ_FLAGS, dir_fd=folder))
-        finally:
-            os.close(folder)
-        with f:
-            st = os.fstat(f.fileno())
-            if not stat.S_ISREG(st.st_mode):
-                raise ReadError("not a regular file now; left alone")
-            if st.st_size > limit:
-                raise ReadError(f"file is {st.st_size / 1e6:.1f} MB, over the {limit / 1e6:.1f} MB limit")
-            return f.read(limit + 1)
-    except OSError as e:
-        if e.errno == errno.ELOOP:
-            raise ReadError("is a symlink now; not followed, left alone") from None
-        raise ReadError(f"cannot read: {e.strerror or e}") from None
-
-
-def _note_folder(path: Path, parts: list[str]) -> int:
-    """An fd of the note's folder, opened from the vault root down without following a
-    symlink (the vault is ``path`` less the note's vault-relative parts)."""
-    if len(path.parts) >= len(parts) and list(path.parts[len(path.parts) - len(parts) :]) == parts:
-        root = Path(*path.parts[: len(path.parts) - len(parts)]) if len(path.parts) > len(parts) else Path(".")
-        return open_folder(root, parts[:-1])
-    return os.open(path.parent, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))

@@ -1,7 +1,10 @@
-"""Load one note from disk into what the rest of the pipeline needs (its cached record).
+"""What notelink remembers of a note (its cached record), and how a note's text becomes
+one. Pure: the caller reads the bytes (:func:`notelink.vault.read.load_note`).
 
-This is the only place a note's bytes are read and parsed, so ``sync``, ``related``
-and ``status`` all see a note the same way.
+>>> data = "# Orbit\\nThe moon's orbit, see [[Tide]].\\n".encode()
+>>> note = build_note("sky/Orbit.md", len(data), 0, data, data.decode())
+>>> note.record.title, note.record.links, note.tokens
+('Orbit', ['Tide'], ['orbit', 'the', 'moon', 'orbit', 'see', 'tide'])
 """
 
 from __future__ import annotations
@@ -15,25 +18,29 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import Any, Protocol
 
-from notelink.text import section
+from notelink.text import section, suggestions
 from notelink.text.links import stem
-from notelink.text.parse import NoteError, parse_note
+from notelink.text.parse import parse_note
 from notelink.text.tokens import name_tokens, tokenize
-from notelink.vault.scan import NoteFile, ReadError, decode, read_bytes
 
 
-class NoteProblem(Exception):
-    """A note that cannot be used: reading, decoding or parsing failed."""
+class Stamped(Protocol):
+    """A file as a scan saw it (:class:`notelink.vault.scan.NoteFile`): its size and mtime."""
+
+    @property
+    def size(self) -> int: ...
+
+    @property
+    def mtime_ns(self) -> int: ...
 
 
 class Terms(Mapping[str, int]):
     """A note's word counts, compact: sorted interned words and an array of counts.
 
-    A 50,000-note vault holds ten million (note, word) counts; held as dicts of fresh
-    strings, reading such a vault took about 1.3 GB, with this about 0.55 GB
-    (``benchmarks/rss_trace.sh``, docs/performance.md).
+    A large vault holds many millions of (note, word) counts: as dicts of fresh strings
+    they would be most of a run's memory.
 
     >>> t = Terms({"moon": 2, "comet": 1})
     >>> t["moon"], "sun" in t, list(t.items()), t == {"comet": 1, "moon": 2}
@@ -73,14 +80,18 @@ class Terms(Mapping[str, int]):
         return f"Terms({self.to_dict()!r})"
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return _sorted_terms, (self._words, self._counts)  # unpickled with its words interned
+        return _unpickled_terms, (self._words, self._counts)  # unpickled with its words interned
+
+    @classmethod
+    def from_sorted(cls, words: tuple[str, ...], counts: array) -> Terms:
+        """Terms whose words are sorted already, with ``counts`` in their order (unpickling one)."""
+        t = cls.__new__(cls)
+        t._words, t._counts = tuple(map(sys.intern, words)), counts
+        return t
 
 
-def _sorted_terms(words: tuple[str, ...], counts: array) -> Terms:
-    """Terms whose words are sorted already (unpickling one)."""
-    t = Terms.__new__(Terms)
-    t._words, t._counts = tuple(map(sys.intern, words)), counts
-    return t
+def _unpickled_terms(words: tuple[str, ...], counts: array) -> Terms:
+    return Terms.from_sorted(words, counts)
 
 
 @dataclass
@@ -99,9 +110,9 @@ class NoteRecord:
     terms: Mapping[str, int] = field(default_factory=dict)  # prose word counts (link texts included), as Terms
     title_terms: dict[str, int] = field(default_factory=dict)  # title and alias word counts
     edges: list[list[Any]] = field(default_factory=list)  # [raw target, {token: count} of its link text (name_tokens)]
-    # The tokens outside links (vocab.name_tokens), space-separated: where mentions are
+    # The tokens outside links (tokens.name_tokens), space-separated: where mentions are
     # found. Held zlib-compressed (plain_text() gives it back): as text it is about the
-    # size of the vault, 150 MB at 50,000 notes.
+    # size of the vault.
     plain: str | bytes = ""
     enabled: bool = True
     items: list[list[Any]] = field(default_factory=list)  # [raw target, ticked] in the section
@@ -157,12 +168,15 @@ class NoteRecord:
             del data["plain_z"]
         return cls(**data)
 
-    def same_file(self, nf: NoteFile) -> bool:
+    def same_file(self, nf: Stamped) -> bool:
+        """Whether ``nf`` (a scanned file) has the size and mtime this record was made from."""
         return self.size == nf.size and self.mtime_ns == nf.mtime_ns
 
 
 @dataclass
 class LoadedNote:
+    """A note just read: its record, and what only the run that read it needs."""
+
     record: NoteRecord
     data: bytes
     text: str
@@ -172,30 +186,28 @@ class LoadedNote:
 
 
 def sha(data: bytes) -> str:
+    """The SHA-256 of ``data``, in hex: how notelink tells one version of a file from another."""
     return hashlib.sha256(data).hexdigest()
 
 
-def load_note(nf: NoteFile, limit: int) -> LoadedNote:
-    """Read, decode and parse ``nf``; raises :class:`NoteProblem` with a one-line reason."""
-    try:
-        data = read_bytes(nf, limit)
-        text = decode(data, limit)
-        prefix, loc, suffix = section.parts(text)
-        body = None if loc is None else loc.body
-        parsed = parse_note(prefix + suffix, stem(nf.rel))
-    except (ReadError, NoteError) as e:
-        raise NoteProblem(str(e)) from None
+def build_note(rel: str, size: int, mtime_ns: int, data: bytes, text: str) -> LoadedNote:
+    """The record of the note at ``rel`` whose file held ``data`` (``size`` bytes, last
+    changed at ``mtime_ns``), decoded as ``text``; :class:`~notelink.text.parse.NoteError`
+    when its text cannot be parsed."""
+    prefix, loc, suffix = section.parts(text)
+    body = None if loc is None else loc.body
+    parsed = parse_note(prefix + suffix, stem(rel))
     title_tokens = tokenize(" ".join([parsed.title, *parsed.aliases]))
     tokens = tokenize(parsed.text)
     edges: dict[str, Counter[str]] = {}
     for link, shown in zip(parsed.links, parsed.link_texts, strict=True):
         if not link.embed and link.target:
             edges.setdefault(link.target, Counter()).update(name_tokens(shown))
-    items = section.items(body)
+    items = suggestions.items(body)
     record = NoteRecord(
-        rel=nf.rel,
-        size=nf.size,
-        mtime_ns=nf.mtime_ns,
+        rel=rel,
+        size=size,
+        mtime_ns=mtime_ns,
         file_hash=sha(data),
         body_hash=sha((prefix + suffix).encode("utf-8")),
         title=parsed.title,
