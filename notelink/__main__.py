@@ -9,8 +9,7 @@ import os
 import signal
 import sys
 
-INTERRUPTED = "notelink: interrupted; every note is whole, and the next run goes on from here\n"
-EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl-C
+from notelink.shell import EXIT_INTERRUPTED, INTERRUPTED
 
 
 def run() -> None:

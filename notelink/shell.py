@@ -14,6 +14,8 @@ from typing import Any, NoReturn
 EXIT_SKIPPED = 1
 EXIT_USAGE = 2
 EXIT_FAILED = 3  # the run could not go on (the cache could not be written…)
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl-C
+INTERRUPTED = "notelink: interrupted; every note is whole, and the next run goes on from here\n"
 
 
 def err(message: str) -> None:
@@ -82,8 +84,6 @@ def guarded(call: Callable[[], Any]) -> Any:
         stopped(e)
     except KeyboardInterrupt:
         # Every write is atomic and said in advance (sync.state.PENDING): nothing to undo.
-        from notelink.__main__ import EXIT_INTERRUPTED, INTERRUPTED
-
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         sys.stderr.write(INTERRUPTED)
         sys.exit(EXIT_INTERRUPTED)

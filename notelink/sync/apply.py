@@ -18,7 +18,8 @@ from notelink.progress import Progress
 from notelink.sync.plan import Change, read_as
 from notelink.sync.refresh import Report
 from notelink.text import section, suggestions
-from notelink.text.record import sha
+from notelink.text.record import NoteRecord, sha
+from notelink.vault.scan import NoteFile
 
 WRITERS = 4  # notes written at once
 
@@ -93,3 +94,11 @@ def in_order(pool: ThreadPoolExecutor, fn: Callable[[Any], Any], items: list[Any
             yield window.popleft().result()
     while window:
         yield window.popleft().result()
+
+
+def restamped(files: list[NoteFile], records: dict[str, NoteRecord], done: set[str]) -> list[NoteFile]:
+    """``files`` with the notes ``done`` as they are after their write (so the next run
+    does not read them again)."""
+    return [
+        NoteFile(f.rel, f.path, records[f.rel].size, records[f.rel].mtime_ns) if f.rel in done else f for f in files
+    ]

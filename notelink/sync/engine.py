@@ -12,25 +12,25 @@ vault; otherwise changed notes are embedded with the current model.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from notelink.disk.decisions import DECISIONS_PATH, Decisions
 from notelink.disk.store import Store, vault_cache
-from notelink.disk.writer import Conflict, WriteError, remove_stale_temps
+from notelink.disk.writer import Conflict, WriteError
+from notelink.model import persist
 from notelink.progress import Progress
 from notelink.rank.methods import Scorer
-from notelink.sync import apply, review, state
+from notelink.sync import apply, state
 from notelink.sync.plan import Change, Planner
 from notelink.sync.ranking import Ranker
-from notelink.sync.refresh import NO_TOKENS, Reader, Report, follow_renames
+from notelink.sync.refresh import Reader, Report, follow_renames, scan_vault, train, training_due
 from notelink.sync.settings import Options, Settings
 from notelink.text.links import Resolver
 from notelink.text.record import NoteRecord
 from notelink.vault.config import load_config
-from notelink.vault.scan import NoteFile, rescan, scan
+from notelink.vault.scan import NoteFile
 
 RETRAIN_FRACTION = 0.2
 __all__ = ["Change", "Engine", "Options", "Report", "sync"]
@@ -66,19 +66,11 @@ class Engine:
         self._planner = self._new_planner()
 
     # --- what the stages read (notelink.sync.ranking.RunView) ----------------------
-    @property
-    def loaded(self) -> dict[str, Any]:
-        """The notes read (and parsed) this run."""
-        return self._reader.loaded
-
     def read_now(self) -> set[str]:
         return set(self._reader.loaded)
 
     def text_changed(self) -> set[str]:
         return self._reader.text_changed(self.records, self.previous)
-
-    def trained(self) -> bool:
-        return self.report.trained
 
     def decisions_stamp(self) -> list[int] | None:
         return state.decisions_stamp(self.root)
@@ -123,7 +115,13 @@ class Engine:
         only paths that may have changed since the last run. With ``quick`` (a one-shot
         ``sync``), a vault unchanged since the last sync is recognised before any record
         is loaded."""
-        files, problems = self._scan(reload, only)
+        stage = self.progress.stage("scanning", 1)
+        if only is not None:  # notes left for a later run are looked at again too
+            only = only | set(self.state.get("retry", []))
+        files, problems = scan_vault(self.root, self.config, None if reload else self.files, only, self.dry_run)
+        stage.done()
+        self.files = files
+        self.report.problems += problems
         if quick and reload:
             self._set_state(self.cache.read_state())
             stamp = self.decisions_stamp()
@@ -143,46 +141,24 @@ class Engine:
         drift += int(self.state.get("drift", 0)) + len(set(self.records) - set(new_records))
         follow_renames(self.records, new_records, self.decisions, self.report)
         self.records = new_records
-        self._decide_training(files, drift, allow_train)
+        self._must_train, drift = training_due(self.model, self.state, self.options.retrain, drift, RETRAIN_FRACTION)
+        self._must_train = self._must_train and self.model_params() is not None and bool(self.records)
+        if self._must_train and allow_train:
+            self.records, self.model = train(self._reader, files, self.records, self.model_params(), self.progress)
+            if not self.dry_run:
+                persist.save(self.model, self.store)
+            self.report.trained, self.report.train_seconds = True, self.model.train_seconds
+            self.state["trained_notes"] = self.model.notes
+            self._ranker, self._must_train, drift = None, False, 0
+        self.state["drift"] = drift
         self.report.notes = len(self.records)
         self.report.vocab = len(self.model.vocab) if self.model is not None else 0
         return files
-
-    def _scan(self, reload: bool, only: set[str] | None) -> tuple[list[NoteFile], list[str]]:
-        stage = self.progress.stage("scanning", 1)
-        if only is not None:  # notes left for a later run are looked at again too
-            only = only | set(self.state.get("retry", []))
-        if only is not None and not reload and self.files is not None:
-            files, problems = rescan(self.root, self.config, self.files, only)
-        else:
-            temps: list[Path] = []
-            files, problems = scan(self.root, self.config, temps)
-            for folder in sorted({t.parent for t in temps}):
-                if not self.dry_run:
-                    remove_stale_temps(folder, self.root)
-        stage.done()
-        self.files = files
-        self.report.problems += problems
-        return files, problems
 
     def _unchanged_run(self, files: list[NoteFile]) -> list[NoteFile]:
         self.report.unchanged_run = True
         self.report.notes = len(files)
         return files
-
-    def _decide_training(self, files: list[NoteFile], drift: int, allow_train: bool) -> None:
-        params = self.model_params()
-        trained_on = int(self.state.get("trained_notes", 0))
-        if self.model is not None and self.state.get("model_id") != self.model.model_id:
-            # Trained by another run (``related`` on a changed vault): measure drift anew.
-            drift, trained_on = 0, self.model.notes
-        must_train = self.model is None or self.options.retrain or drift >= max(1, RETRAIN_FRACTION * trained_on)
-        self._must_train = params is not None and must_train and bool(self.records)
-        if self._must_train and allow_train:
-            self._train(files)
-            drift = 0
-            self._must_train = False
-        self.state["drift"] = drift
 
     def needs_training(self) -> bool:
         """After ``refresh(allow_train=False)``: whether the model is due a retrain."""
@@ -191,32 +167,6 @@ class Engine:
     def stored_model(self) -> Any:
         """The cached word model, if it is the one the current options ask for."""
         return self.cache.stored_model(self.model_params())
-
-    def _train(self, files: list[NoteFile]) -> None:
-        from notelink.model import persist
-        from notelink.model.train import train_ids
-        from notelink.rank.index import VaultIndex
-        from notelink.sync.refresh import carry_over
-
-        docs = self._reader.docs(files, sorted(self.records))
-        self.records = {d.record.rel: carry_over(d.record, self.records.get(d.record.rel)) for d in docs}
-        stage = self.progress.stage("training", 1)
-        self.model = train_ids(
-            [d.tokens for d in docs],
-            list(self._reader.lexicon),
-            vector_counts=(VaultIndex.semantic_counts(d.record) for d in docs),
-            progress=lambda f: stage.update(f),
-            **(self.model_params() or {}),
-        )
-        stage.done()
-        for d in docs:  # the words were for training only: let the run's memory go
-            d.tokens = NO_TOKENS
-        if not self.dry_run:
-            persist.save(self.model, self.store)
-        self.report.trained = True
-        self.report.train_seconds = self.model.train_seconds
-        self.state["trained_notes"] = self.model.notes
-        self._ranker = None
 
     # --- ranking (notelink.sync.ranking) -------------------------------------------
     def ranker(self) -> Ranker:
@@ -252,10 +202,6 @@ class Engine:
     def _new_planner(self) -> Planner:
         return Planner(self.root, self.settings, self.records, self.decisions, self.report, self.progress)
 
-    def verdict(self, rel: str, resolver: Resolver) -> review.Verdict:
-        """What the note's block proves (:mod:`notelink.sync.review`)."""
-        return self._new_planner().verdict(rel, resolver)
-
     def plan(self) -> list[Change]:
         """Every note whose file must change."""
         self._planner = self._new_planner()
@@ -275,12 +221,7 @@ class Engine:
             self.cache.say_pending(self._pending)
         apply.write_all(self.root, changes, self.new_bytes, self.report, self.progress)
         if self.files is not None and self.report.changed:
-            # What the files look like now, so the next run does not read them again.
-            done = set(self.report.changed)
-            self.files = [
-                NoteFile(f.rel, f.path, self.records[f.rel].size, self.records[f.rel].mtime_ns) if f.rel in done else f
-                for f in self.files
-            ]
+            self.files = apply.restamped(self.files, self.records, set(self.report.changed))
 
     def save_decisions(self) -> bool:
         """Write ``.notelink/decisions.txt`` if this run changed a decision; False if it
@@ -305,19 +246,14 @@ class Engine:
             for rel in sorted(unsaved):
                 self.report.problems.append(f"{rel}: its review is kept in the note until the decisions can be saved")
         self.apply([ch for ch in changes if ch.rel not in held and ch.rel not in unsaved])
-        self.hold(set(held) | unsaved)
-        for rel in unsaved:
-            old = self.previous.get(rel)
-            if old is not None:
-                self.records[rel] = old
+        self.report.retry |= set(held) | unsaved  # their sections are left for a later run
+        for rel in unsaved:  # back to the record of before this run's review
+            if rel in self.previous:
+                self.records[rel] = self.previous[rel]
             else:
                 self.records.pop(rel, None)
             self._dirty.discard(rel)
         self.save(synced=True)
-
-    def hold(self, rels: set[str]) -> None:
-        """Leave these notes' sections for a later run (the daemon: being edited)."""
-        self.report.retry |= rels
 
     def save(self, synced: bool) -> None:
         """Save the run in the cache: records first, then the state that vouches for them."""
@@ -325,7 +261,8 @@ class Engine:
         text = index.fitted_text() if index is not None and len(index) else None
         if text is not None:
             text.save(self.store)
-        meta = self._state_to_save(synced)
+        hybrid = self._ranker.hybrid() if self._ranker is not None else None
+        meta = state.run_state(self, synced, hybrid)
         meta["index_stamp"] = self.cache.save_index(index) if synced and self.keep_index else None
         saved = self._saved
         changed = [rel for rel, rec in self.records.items() if saved.get(rel) is not rec or rel in self._dirty]
@@ -336,24 +273,6 @@ class Engine:
         if self._pending:
             self.cache.clear_pending()  # the records now say what was written
             self._pending.clear()
-
-    def _state_to_save(self, synced: bool) -> dict[str, Any]:
-        hybrid = self._ranker.hybrid() if self._ranker is not None else None
-        return {
-            "settings": self.settings.as_dict(),
-            "synced": synced,
-            "problems": bool(self.report.problems),
-            "retry": sorted(self.report.retry),
-            "decisions_stamp": self.decisions_stamp(),
-            "model_id": self.model.model_id if self.model is not None else None,
-            "hybrid": hybrid.describe() if hybrid is not None else None,
-            "hybrid_model": hybrid.to_json() if hybrid is not None else None,
-            "trained_notes": self.state.get("trained_notes", 0),
-            "drift": self.state.get("drift", 0),
-            "synced_at": time.time(),
-            # The notes as the records say they are on disk now (after this run's writes).
-            "files": state.digest((rel, rec.size, rec.mtime_ns) for rel, rec in self.records.items()),
-        }
 
     def next_run(self) -> None:
         """Ready the engine for another run on the same vault (the daemon's next batch):

@@ -17,6 +17,7 @@ from notelink.disk.decisions import Decisions
 from notelink.progress import Progress
 from notelink.rank.hybrid import MIN_LINKS
 from notelink.rank.methods import Scorer, make_scorer
+from notelink.sync.refresh import Report
 from notelink.sync.settings import Settings
 from notelink.sync.state import Cache
 from notelink.text.links import Resolver, suggestible
@@ -33,12 +34,11 @@ class RunView(Protocol):
     previous: dict[str, NoteRecord]
     model: Any
     decisions: Decisions
+    report: Report  # report.trained: this run trained the word model
 
     def read_now(self) -> set[str]: ...  # the notes read this run
 
     def text_changed(self) -> set[str]: ...
-
-    def trained(self) -> bool: ...  # whether this run trained the word model
 
     def decisions_stamp(self) -> list[int] | None: ...
 
@@ -98,7 +98,7 @@ class Ranker:
         """Whether what the last complete sync fitted (text model, hybrid weights) still
         applies: same settings, same word model, nothing retrained, few notes changed."""
         run = self.run
-        if run.trained() or not run.state.get("synced") or run.state.get("settings") != run.settings.as_dict():
+        if run.report.trained or not run.state.get("synced") or run.state.get("settings") != run.settings.as_dict():
             return False
         if run.state.get("model_id") != (run.model.model_id if run.model is not None else None):
             return False

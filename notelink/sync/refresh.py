@@ -5,14 +5,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from notelink.disk.decisions import Decisions
+from notelink.disk.writer import remove_stale_temps
+from notelink.progress import Progress
 from notelink.text.record import NoteRecord
+from notelink.vault.config import Config
 from notelink.vault.reading import Got, read_notes, read_one
-from notelink.vault.scan import NoteFile
+from notelink.vault.scan import NoteFile, rescan, scan
 
 NO_TOKENS = np.zeros(0, np.int32)
 
@@ -149,3 +153,53 @@ def follow_renames(
             rec = new[moved]
             rec.offered, rec.offered_targets = old[gone].offered, old[gone].offered_targets
             rec.written = old[gone].written
+
+
+def scan_vault(
+    root: Path, config: Config, files: list[NoteFile] | None, only: set[str] | None, dry_run: bool
+) -> tuple[list[NoteFile], list[str]]:
+    """The vault's notes: ``files`` (the last scan) with the paths ``only`` looked at
+    again, or (without either) a scan of the whole vault, which also removes the temp
+    files a killed run left (not in a dry run)."""
+    if only is not None and files is not None:
+        return rescan(root, config, files, only)
+    temps: list[Path] = []
+    found, problems = scan(root, config, temps)
+    for folder in sorted({t.parent for t in temps}):
+        if not dry_run:
+            remove_stale_temps(folder, root)
+    return found, problems
+
+
+def training_due(model: Any, state: dict[str, Any], retrain: bool, drift: int, fraction: float) -> tuple[bool, int]:
+    """Whether the word model is due a (re)train, and the drift to keep: the notes whose
+    text changed since it was trained, against ``fraction`` of the notes it was trained on."""
+    trained_on = int(state.get("trained_notes", 0))
+    if model is not None and state.get("model_id") != model.model_id:
+        # Trained by another run (``related`` on a changed vault): measure drift anew.
+        drift, trained_on = 0, model.notes
+    return model is None or retrain or drift >= max(1, fraction * trained_on), drift
+
+
+def train(
+    reader: Reader, files: list[NoteFile], records: dict[str, NoteRecord], params: Any, progress: Progress
+) -> tuple[dict[str, NoteRecord], Any]:
+    """Train the word model on every note (reading those not read yet); the records as
+    read, and the model."""
+    from notelink.model.train import train_ids
+    from notelink.rank.index import VaultIndex
+
+    docs = reader.docs(files, sorted(records))
+    records = {d.record.rel: carry_over(d.record, records.get(d.record.rel)) for d in docs}
+    stage = progress.stage("training", 1)
+    model = train_ids(
+        [d.tokens for d in docs],
+        list(reader.lexicon),
+        vector_counts=(VaultIndex.semantic_counts(d.record) for d in docs),
+        progress=lambda f: stage.update(f),
+        **(params or {}),
+    )
+    stage.done()
+    for d in docs:  # the words were for training only: let the run's memory go
+        d.tokens = NO_TOKENS
+    return records, model

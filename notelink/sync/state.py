@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import secrets
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -106,6 +107,25 @@ class Cache:
         self.store.write_arrays(INDEX_ARRAYS, **arrays)
         self.store.write_json(INDEX_META, {"stamp": stamp, "order": index.order})
         return stamp
+
+
+def run_state(run: Any, synced: bool, hybrid: Any) -> dict[str, Any]:
+    """The state file a run leaves (``run``: the engine; ``hybrid``: its fitted weights)."""
+    return {
+        "settings": run.settings.as_dict(),
+        "synced": synced,
+        "problems": bool(run.report.problems),
+        "retry": sorted(run.report.retry),
+        "decisions_stamp": run.decisions_stamp(),
+        "model_id": run.model.model_id if run.model is not None else None,
+        "hybrid": hybrid.describe() if hybrid is not None else None,
+        "hybrid_model": hybrid.to_json() if hybrid is not None else None,
+        "trained_notes": run.state.get("trained_notes", 0),
+        "drift": run.state.get("drift", 0),
+        "synced_at": time.time(),
+        # The notes as the records say they are on disk now (after this run's writes).
+        "files": digest((rel, rec.size, rec.mtime_ns) for rel, rec in run.records.items()),
+    }
 
 
 def decisions_stamp(root: Path) -> list[int] | None:

@@ -80,18 +80,22 @@ class Terms(Mapping[str, int]):
         return f"Terms({self.to_dict()!r})"
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return _unpickled_terms, (self._words, self._counts)  # unpickled with its words interned
+        return Terms, ({},), (self._words, self._counts)  # unpickled through __setstate__
+
+    def __setstate__(self, state: tuple[tuple[str, ...], array]) -> None:
+        words, counts = state
+        self._words, self._counts = tuple(map(sys.intern, words)), counts  # interned in the process that unpickles
 
     @classmethod
     def from_sorted(cls, words: tuple[str, ...], counts: array) -> Terms:
-        """Terms whose words are sorted already, with ``counts`` in their order (unpickling one)."""
-        t = cls.__new__(cls)
-        t._words, t._counts = tuple(map(sys.intern, words)), counts
+        """Terms whose words are sorted already, with ``counts`` in their order.
+
+        >>> Terms.from_sorted(("comet", "moon"), array("I", [1, 2]))["moon"]
+        2
+        """
+        t = cls({})
+        t.__setstate__((words, counts))
         return t
-
-
-def _unpickled_terms(words: tuple[str, ...], counts: array) -> Terms:
-    return Terms.from_sorted(words, counts)
 
 
 @dataclass
