@@ -1,4 +1,4 @@
-"""Do two threads help? notelink's SGD loop (notelink/embed/sgd.py) on one thread and
+"""Do two threads help? notelink's SGD loop (notelink/model/embed/sgd.py) on one thread and
 on two, compiled with TorchScript and as plain Python.
 
     python benchmarks/sgd_threads.py [--steps 256]

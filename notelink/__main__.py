@@ -1,7 +1,7 @@
 """``notelink`` and ``python -m notelink``: the command line, with Ctrl-C caught from
 the first moment (even while the modules load) as one line and exit 130, never a
 traceback. Every write notelink makes is atomic, so an interrupt leaves nothing half
-done (see :mod:`notelink.disk.writer` and ``pipeline.PENDING``)."""
+done (see :mod:`notelink.disk.writer` and ``notelink.sync.state.PENDING``)."""
 
 from __future__ import annotations
 

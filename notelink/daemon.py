@@ -1,7 +1,7 @@
 """``notelink watch``: keep every section current while the user writes.
 
 watchdog's Observer reports file events from the vault; the daemon only translates
-them into pipeline runs:
+them into batches of its :class:`notelink.app.session.Session`:
 
 * every event on a note (created, modified, deleted, moved — whatever way an editor
   saves: in place, temp file + rename, backup + rename) marks the vault dirty;
@@ -18,7 +18,7 @@ them into pipeline runs:
   trained in a background thread and swapped in when ready; batches keep using the
   old one meanwhile.
 
-One daemon per vault: it holds the vault's lock (see :mod:`notelink.disk.lock`) for its
+One daemon per vault: it holds the vault's lock (the session takes it) for its
 whole life, so a second ``watch`` or a ``sync`` refuses with a clear message.
 """
 

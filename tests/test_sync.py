@@ -324,9 +324,7 @@ def test_held_notes_are_retried_without_reranking_the_vault(vault: Path) -> None
     engine.refresh()
     changes = engine.plan()
     assert "sky/Comets.md" in {ch.rel for ch in changes}
-    engine.apply([ch for ch in changes if ch.rel != "sky/Comets.md"])
-    engine.hold({"sky/Comets.md"})  # the daemon: the user is still typing in it
-    engine.save(synced=True)
+    engine.commit(changes, held={"sky/Comets.md"})  # the daemon: the user is still typing in it
     assert block(note) is None
 
     later = Engine(vault)

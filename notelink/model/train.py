@@ -20,9 +20,10 @@ import numpy as np
 from notelink.model import vectors as vec
 from notelink.model.embed import create
 from notelink.model.textvec import counts_matrix
-from notelink.model.vocab import Vocabulary, token_ids
+from notelink.model.vocab import Vocabulary
 from notelink.model.words import Model
 from notelink.progress import OnProgress
+from notelink.text.tokens import token_ids
 
 
 def train(docs: list[list[str]], **params: Any) -> Model:

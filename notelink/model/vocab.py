@@ -60,14 +60,3 @@ class Vocabulary:
         """word2vec's subsampling: frequent words are kept with probability (√(f/t) + 1)·t/f."""
         f = np.maximum(self.frequencies(), 1e-12)
         return np.minimum(1.0, (np.sqrt(f / sample) + 1) * sample / f)
-
-
-def token_ids(tokens: list[str], lexicon: dict[str, int]) -> np.ndarray:
-    """``tokens`` as ids into ``lexicon``, which grows by every new word (ids in order
-    of first appearance): a note's words held as 4 bytes each, not as strings.
-
-    >>> lex = {}
-    >>> token_ids(["a", "b", "a"], lex).tolist(), token_ids(["c", "a"], lex).tolist(), list(lex)
-    ([0, 1, 0], [2, 0], ['a', 'b', 'c'])
-    """
-    return np.fromiter((lexicon.setdefault(t, len(lexicon)) for t in tokens), np.int32, len(tokens))
