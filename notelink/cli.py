@@ -20,13 +20,9 @@ import click
 
 from notelink.rank.registry import METHODS as METHOD_CHOICES
 from notelink.rank.registry import WORD_METHODS
-from notelink.shell import EXIT_FAILED, EXIT_SKIPPED, EXIT_USAGE, guarded
+from notelink.shell import EXIT_FAILED, EXIT_SKIPPED, EXIT_USAGE, err, guarded
 
 __all__ = ["EXIT_FAILED", "EXIT_SKIPPED", "EXIT_USAGE", "main"]
-
-
-def _err(message: str) -> None:
-    click.echo(f"notelink: {message}", err=True)
 
 
 def common(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -84,7 +80,7 @@ def _output(rows: list[dict[str, Any]], as_json: bool, line: Callable[[dict[str,
 
 def _report_problems(problems: list[str]) -> None:
     for line in problems:
-        _err(line)
+        err(line)
 
 
 @click.group()
@@ -124,7 +120,7 @@ def sync(
     try:
         done = app.sync(options, dry_run=dry_run)
     except Locked as e:
-        _err(f"{e}; not syncing (a running `notelink watch` keeps the sections current)")
+        err(f"{e}; not syncing (a running `notelink watch` keeps the sections current)")
         sys.exit(EXIT_USAGE)
     _report_problems(done.problems)
     n = len(done.planned) if dry_run else len(done.changed)
@@ -212,7 +208,7 @@ def words(
     try:
         words = _app(vault, cache_dir, quiet).words(word, limit, method)
     except NotInVocabulary as e:
-        _err(str(e))
+        err(str(e))
         sys.exit(EXIT_SKIPPED)
     rows = [{"word": w.word, "score": round(w.score, 4)} for w in words]
     _output(rows, as_json, lambda row: f"  {row['score']:.3f}  {row['word']}")
@@ -228,7 +224,7 @@ def clean(vault: str, cache_dir: str | None, quiet: bool) -> None:
     try:
         done = _app(vault, cache_dir, quiet).clean()
     except Locked as e:
-        _err(f"{e}; not cleaning (stop `notelink watch` first, or it puts every section back)")
+        err(f"{e}; not cleaning (stop `notelink watch` first, or it puts every section back)")
         sys.exit(EXIT_USAGE)
     _report_problems(done.problems)
     if not quiet:
@@ -377,7 +373,7 @@ def watch(
     try:
         watcher.start()
     except Locked as e:
-        _err(f"{e}; not starting another")
+        err(f"{e}; not starting another")
         sys.exit(EXIT_USAGE)
     watcher.run()
 

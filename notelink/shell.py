@@ -19,9 +19,11 @@ INTERRUPTED = "notelink: interrupted; every note is whole, and the next run goes
 
 
 def err(message: str) -> None:
-    """One line on stderr, naming notelink."""
-    sys.stderr.write(f"notelink: {message}\n")
-    sys.stderr.flush()
+    """One line on stderr, naming notelink (through click: escapes stripped when stderr
+    is not a terminal)."""
+    import click
+
+    click.echo(f"notelink: {message}", err=True)
 
 
 def stopped(e: OSError) -> NoReturn:

@@ -168,6 +168,7 @@ class Notelink:
         engine = Engine(self.root, Options(), cache_dir=self.cache_dir)
         engine.refresh(allow_train=False)
         report, model, last = engine.report, engine.model, engine.state
+        daemon = running(engine.root, engine.store.folder)
         hybrid = last.get("hybrid")
         if report.unchanged_run:
             synced_now, stale = True, []
@@ -183,7 +184,7 @@ class Notelink:
             cache=str(engine.store.folder),
             notes=report.notes,
             skipped=report.skipped,
-            daemon=running(engine.root, engine.store.folder),
+            daemon=daemon,
             synced=synced_now,
             out_of_date=stale,
             method=engine.method,

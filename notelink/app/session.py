@@ -28,7 +28,7 @@ class Session:
         self.cache_dir = cache_dir
         self.lock = VaultLock(self.root, vault_cache(self.root, cache_dir), "watch")
         self.engine: Engine | None = None
-        self.filter = NoteFilter(load_config(self.root).exclude)
+        self.filter = NoteFilter([])  # the config's excludes, read once the lock is taken
         self.new_model = False  # a background retrain finished: the next batch uses its model
         self.started = 0.0  # when the batch under way started
 
@@ -44,6 +44,11 @@ class Session:
     def acquire(self) -> None:
         """Take the vault's lock (:class:`notelink.app.Locked` if another run has it)."""
         self.lock.acquire()
+        try:
+            self.filter = NoteFilter(load_config(self.root).exclude)
+        except BaseException:
+            self.lock.release()
+            raise
 
     def open(self) -> Synced:
         """Bring every section up to date (the lock taken)."""

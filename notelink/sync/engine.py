@@ -205,9 +205,7 @@ class Engine:
     def plan(self) -> list[Change]:
         """Every note whose file must change."""
         self._planner = self._new_planner()
-        changes, ranked = self._planner.plan(self.ranker(), self.read_now())
-        self._dirty.update(ranked)
-        return changes
+        return self._planner.plan(self.ranker(), self.read_now(), self._dirty)
 
     def new_bytes(self, ch: Change) -> bytes:
         """The bytes planned for a note, made again from the file (see :func:`apply.new_bytes`)."""

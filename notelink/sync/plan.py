@@ -74,8 +74,9 @@ class Planner:
         if verdict.record(self.decisions, rel):
             self.decided.add(rel)
 
-    def plan(self, ranker: Ranker, read: set[str]) -> tuple[list[Change], set[str]]:
-        """Every note whose file must change; and the notes ranked (their records changed)."""
+    def plan(self, ranker: Ranker, read: set[str], ranked: set[str]) -> list[Change]:
+        """Every note whose file must change; the notes ranked (their records change) are
+        added to ``ranked`` first."""
         resolver = ranker.resolver()
         for rel in sorted(read):
             if rel in self.records:
@@ -85,6 +86,7 @@ class Planner:
         ranks = ranker.ranking(affected, progress=stage.update)
         stage.done()
         stage = self.progress.stage("composing sections", len(ranks) + 1)
+        ranked.update(ranks)
         scorer = ranker.scorer()
         top_k, min_score = self.settings.top_k, self.settings.min_score
         threshold = min_score if min_score is not None else scorer.default_min_score
@@ -119,7 +121,7 @@ class Planner:
                 if change is not None:
                     changes.append(change)
         stage.done()
-        return changes, set(ranks)
+        return changes
 
     def compose(
         self, rel: str, picks: list[tuple[str, float]], lines: list[str], resolver: Resolver, read: bool
