@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from notelink.app import NoSuchNote, Notelink, NotInVocabulary, Options
+from notelink.app import Locked, NoSuchNote, Notelink, NotInVocabulary, Options
+from notelink.app.session import Session
 
 
 @pytest.fixture
@@ -70,3 +71,25 @@ def test_reject_and_accept_are_recorded_and_followed(app: Notelink, vault: Path)
     assert app.accept("Hydration", other) is True
     text = (vault / ".notelink/decisions.txt").read_text(encoding="utf-8")
     assert f"accept\t{rel}\t{other}\n" in text and f"reject\t{rel}\t{other}\n" not in text
+
+
+def test_a_session_updates_the_notes_it_is_told_about(vault: Path, cache_dir: Path) -> None:
+    session = Session(vault, Options(method="tfidf"), str(cache_dir))
+    session.acquire()
+    try:
+        assert session.open().changed
+        with pytest.raises(Locked):
+            Notelink(vault, str(cache_dir)).sync()  # the session holds the vault
+        assert session.update({"kitchen/Focaccia.md"}).unchanged
+        note = vault / "kitchen/Focaccia.md"
+        note.write_text("# Focaccia\n\nTelescopes, comets and the Moon.\n", encoding="utf-8")
+        done = session.update({"kitchen/Focaccia.md"})
+        assert done.read == 1 and "kitchen/Focaccia.md" in done.changed
+        assert done.stamps["kitchen/Focaccia.md"][0] == note.stat().st_size
+        section = note.read_text(encoding="utf-8").split("<!-- notelink:begin", 1)[1]
+        assert "[[Telescopes]]" in section or "[[Moon Phases]]" in section
+        held = session.update(None, held=lambda rels: set(rels))  # every note "being edited"
+        assert held.changed == []
+    finally:
+        session.close()
+    assert Notelink(vault, str(cache_dir)).sync().problems == []

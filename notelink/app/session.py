@@ -95,6 +95,14 @@ class Session:
         out.held = hold
         return out
 
+    def update(self, paths: set[str] | None, held: Callable[[list[str]], set[str]] | None = None) -> Synced:
+        """One whole batch for the notes at ``paths`` (None: every note), as an editor
+        asks after a save: :meth:`read`, then :meth:`write` unless nothing changed."""
+        if not self.read(paths, training=False):
+            assert self.engine is not None
+            return synced(self.engine, time.perf_counter() - self.started)
+        return self.write(held or (lambda rels: set()))
+
     def retrain_due(self) -> bool:
         """After :meth:`read`: whether enough notes changed for a retrain."""
         return self.engine is not None and self.engine.needs_training()

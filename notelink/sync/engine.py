@@ -1,13 +1,8 @@
-"""One sync run, stage by stage: refresh (vault → records) → plan (rank, review,
-compose) → commit (decisions, sections, cache).
-
-:class:`Engine` holds what the stages share for one vault (settings, records, the
-word model, the decisions) and runs them; each stage is its own module
-(:mod:`~notelink.sync.refresh`, :mod:`~notelink.sync.ranking`,
-:mod:`~notelink.sync.plan`, :mod:`~notelink.sync.apply`, :mod:`~notelink.sync.state`).
-The word model is retrained when there is none, when the method, dimension or seed
-changed, or when the notes changed since training reach ``RETRAIN_FRACTION`` of the
-vault; otherwise changed notes are embedded with the current model.
+"""One sync run: refresh (vault → records) → plan (rank, review, compose) → commit
+(decisions, sections, cache). :class:`Engine` holds what the stages of this folder
+share for one vault, and runs them. The word model is retrained when there is none,
+when its settings changed, or when the notes changed since it was trained reach
+``RETRAIN_FRACTION`` of the vault; otherwise changed notes use the current model.
 """
 
 from __future__ import annotations
