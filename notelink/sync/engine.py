@@ -24,6 +24,7 @@ from notelink.sync.refresh import Reader, Report, follow_renames, scan_vault, tr
 from notelink.sync.settings import Options, Settings
 from notelink.text.links import Resolver
 from notelink.text.record import NoteRecord
+from notelink.text.tokens import VERSION as TOKENS_VERSION
 from notelink.vault.config import load_config
 from notelink.vault.scan import NoteFile
 
@@ -55,6 +56,7 @@ class Engine:
         self._dirty: set[str] = set()  # records changed in place since the last save
         self._pending: dict[str, list[Any]] = {}  # rel → [file hash, lines, targets, written] not yet saved
         self._must_train = False
+        self._retokenize = False  # the cache's tokens are another version's: retrain
         self._reader = Reader(self.config.max_note_bytes, self.report, self._pending)
         self._ranker: Ranker | None = None
         self._last_index: Any = None
@@ -90,10 +92,13 @@ class Engine:
     def _load_state(self) -> None:
         self._set_state(self.cache.read_state())
         self.records = self.cache.load_records()
+        self._saved = dict(self.records)  # as the journal on disk holds them
+        last = self.state.get("settings", {})
+        if last and last.get("tokens") != TOKENS_VERSION:  # cut into words another way: read them all again
+            self.records, self._retokenize = {}, True
         self._pending.clear()
         self._pending.update(self.cache.read_pending())
         self.previous = dict(self.records)
-        self._saved = dict(self.records)
         self._dirty = set()
 
     def _unchanged(self, files: list[NoteFile]) -> bool:
@@ -136,7 +141,8 @@ class Engine:
         drift += int(self.state.get("drift", 0)) + len(set(self.records) - set(new_records))
         follow_renames(self.records, new_records, self.decisions, self.report)
         self.records = new_records
-        self._must_train, drift = training_due(self.model, self.state, self.options.retrain, drift, RETRAIN_FRACTION)
+        retrain = self.options.retrain or self._retokenize
+        self._must_train, drift = training_due(self.model, self.state, retrain, drift, RETRAIN_FRACTION)
         self._must_train = self._must_train and self.model_params() is not None and bool(self.records)
         if self._must_train and allow_train:
             self.records, self.model = train(self._reader, files, self.records, self.model_params(), self.progress)
@@ -144,7 +150,7 @@ class Engine:
                 persist.save(self.model, self.store)
             self.report.trained, self.report.train_seconds = True, self.model.train_seconds
             self.state["trained_notes"] = self.model.notes
-            self._ranker, self._must_train, drift = None, False, 0
+            self._ranker, self._must_train, self._retokenize, drift = None, False, False, 0
         self.state["drift"] = drift
         self.report.notes = len(self.records)
         self.report.vocab = len(self.model.vocab) if self.model is not None else 0

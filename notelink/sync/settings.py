@@ -13,6 +13,7 @@ from typing import Any
 
 from notelink.errors import VaultError
 from notelink.rank.registry import METHODS, word_method
+from notelink.text.tokens import VERSION as TOKENS_VERSION
 from notelink.vault.config import Config
 
 DEFAULT_TOP_K = 5
@@ -79,4 +80,5 @@ class Settings:
             "heading": self.config.heading,
             "exclude": self.config.exclude,
             "sections": SECTION_FORMAT,
+            "tokens": TOKENS_VERSION,
         }

@@ -1,35 +1,79 @@
 """Tokens: how notelink cuts text into words, in any script.
 
-Text is NFC-normalised and case-folded, and a token is a run of letters and digits
-in any script (``Straße`` → ``strasse``, ``ação`` stays one word). Pure numbers and
-one-letter Latin tokens are dropped; no stop-word list, so no language is assumed
-(frequent words are damped by subsampling in training and by SIF weights in note
-vectors instead).
+Text is NFC-normalised and case-folded. A word is a run of letters with their
+combining marks and digits (``Straße`` → ``strasse``; Devanagari and Bengali vowel
+signs stay inside their word). Scripts written without spaces between words (Chinese,
+Japanese, Thai, Lao, Khmer, Myanmar) are cut into overlapping pairs of characters,
+each character with its marks: no dictionary, and a name is still found inside a
+longer run of text. Pure numbers and one-letter Latin tokens are dropped; no stop-word
+list, so no language is assumed (frequent words are damped by subsampling in training
+and by SIF weights in note vectors instead).
 
 >>> tokenize("Word2Vec learns vectors — die Straße, a ação, 2013!")
 ['word2vec', 'learns', 'vectors', 'die', 'strasse', 'ação']
+>>> tokenize("नमस्ते दुनिया"), tokenize("机器学习")
+(['नमस्ते', 'दुनिया'], ['机器', '器学', '学习'])
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 
 import numpy as np
+import regex
 
-_TOKEN_RE = re.compile(r"[^\W_]+")
+VERSION = 2  # how text is cut into tokens; a cache made with another version is read again
+
+_WORD_RE = regex.compile(r"[\p{L}\p{M}\p{N}]+")
+# Scripts that do not put spaces between words (and the marks that extend their
+# characters, and the kana prolonged sound mark).
+_UNSPACED = r"\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}\u30fc"
+_PIECE_RE = regex.compile(
+    rf"(?P<unspaced>(?:[{_UNSPACED}]\p{{M}}*)+)|(?P<spaced>(?:(?![{_UNSPACED}])[\p{{L}}\p{{M}}\p{{N}}])+)"
+)
+_CHAR_RE = regex.compile(r"\X")
+# Text with no combining mark and no unspaced script (most text) has the same words by
+# the stdlib's expression, found faster; each character is looked at once per process.
+_SIMPLE_RE = re.compile(r"[^\W_]+")
+_CARE_RE = regex.compile(rf"[\p{{M}}{_UNSPACED}]")
+_CARE: dict[str, bool] = {}
+
+
+def _needs_care(text: str) -> bool:
+    for c in set(text):
+        if c >= "\u0300":
+            care = _CARE.get(c)
+            if care is None:
+                care = _CARE[c] = _CARE_RE.match(c) is not None
+            if care:
+                return True
+    return False
+
+
+def _pieces(text: str) -> list[str]:
+    """The text's words, unspaced scripts cut into pairs of characters."""
+    text = unicodedata.normalize("NFC", text).casefold()
+    if not _needs_care(text):
+        return _SIMPLE_RE.findall(text)
+    words = _WORD_RE.findall(text)
+    out: list[str] = []
+    for word in words:
+        for m in _PIECE_RE.finditer(word):
+            if m.group("spaced"):
+                out.append(m.group("spaced"))
+                continue
+            chars = _CHAR_RE.findall(m.group("unspaced"))
+            if len(chars) == 1:
+                out.append(chars[0])
+            out += [a + b for a, b in itertools.pairwise(chars)]
+    return out
 
 
 def tokenize(text: str) -> list[str]:
-    text = unicodedata.normalize("NFC", text).casefold()
-    out = []
-    for tok in _TOKEN_RE.findall(text):
-        if tok.isdigit():
-            continue
-        if len(tok) == 1 and tok.isascii():
-            continue
-        out.append(tok)
-    return out
+    """The words of ``text`` that carry meaning: no pure numbers, no single Latin letters."""
+    return [t for t in _pieces(text) if not t.isdigit() and (len(t) > 1 or not t.isascii())]
 
 
 def name_tokens(text: str) -> list[str]:
@@ -41,8 +85,7 @@ def name_tokens(text: str) -> list[str]:
     >>> name_tokens("Meeting 2024-01-15, plan B")
     ['meeting', '2024', '01', '15', 'plan']
     """
-    text = unicodedata.normalize("NFC", text).casefold()
-    return [tok for tok in _TOKEN_RE.findall(text) if len(tok) > 1 or not tok.isascii()]
+    return [t for t in _pieces(text) if len(t) > 1 or not t.isascii()]
 
 
 def token_ids(tokens: list[str], lexicon: dict[str, int]) -> np.ndarray:
