@@ -60,3 +60,27 @@ def test_a_cache_made_with_other_tokens_is_read_again_and_retrained(tmp_path: Pa
     assert report.read == report.notes > 0 and report.trained
     again, _ = sync(Engine(vault, Options(dim=16), cache_dir=cache), quick=True)
     assert again.unchanged_run
+
+
+VAULT = {
+    "机器学习.md": "# 机器学习\n\n机器学习是人工智能的一个分支，模型从数据中学习规律。\n",
+    "深度学习.md": "# 深度学习\n\n深度学习使用神经网络，从大量数据中学习特征，是机器学习的方法。\n",
+    "红烧肉.md": "# 红烧肉\n\n红烧肉用五花肉、酱油和冰糖慢慢炖煮，味道香甜。\n",
+    "ภาษาไทย.md": "# ภาษาไทย\n\nภาษาไทยเป็นภาษาราชการของประเทศไทย\n",
+    "ประเทศไทย.md": "# ประเทศไทย\n\nประเทศไทยมีภาษาไทยเป็นภาษาราชการ และมีอาหารอร่อย\n",
+}
+
+
+def test_notes_in_unspaced_scripts_find_each_other(tmp_path: Path) -> None:
+    from notelink.app import Notelink, Options
+
+    root = tmp_path / "v"
+    root.mkdir()
+    for name, text in VAULT.items():
+        (root / name).write_text(text, encoding="utf-8")
+    app = Notelink(root, str(tmp_path / "c"))
+    _, related = app.related("机器学习", limit=4, options=Options(method="tfidf"))
+    assert related[0].note == "深度学习.md" and related[0].score > 0.1
+    assert {r.note for r in related[:1]}.isdisjoint({"红烧肉.md"})
+    _, related = app.related("ภาษาไทย", limit=4, options=Options(method="tfidf"))
+    assert related[0].note == "ประเทศไทย.md"
