@@ -93,3 +93,20 @@ def test_tokenize_is_unicode_aware() -> None:
     assert tokenize("word2vec, TF-IDF 2024") == ["word2vec", "tf", "idf"]
     # NFD input (as macOS writes it) gives the same tokens as NFC
     assert tokenize("Pa\u0303o") == tokenize("Pão")
+
+
+def test_math_and_templater_are_not_prose() -> None:
+    text = (
+        "Costo $O(n^2)$ y $$\\frac{a}{b}$$ fin.\n\n"
+        "* $$ \\begin{align}\n  x &= \\theta \\\\\n  \\end{align} $$\n\n"
+        "Texto \\begin{equation} E = mc^2 \\end{equation} final <% tp.date.now() %> listo.\n"
+    )
+    words = parse_note(text, "n").text.split()
+    assert words == ["Costo", "y", "fin.", "Texto", "final", "listo."]
+
+
+def test_dollars_that_are_money_stay_prose() -> None:
+    # pandoc's and Obsidian's rule: no space inside the dollars, no digit after the closing one
+    assert parse_note("Cost $5 and $10 or more; a $x$2 b", "n").text.split() == [
+        "Cost", "$5", "and", "$10", "or", "more;", "a", "$x$2", "b",
+    ]  # fmt: skip

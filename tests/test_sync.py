@@ -388,3 +388,14 @@ def test_a_small_edit_reuses_the_kept_index_and_ends_as_a_rebuild_would(
     report, _ = run_sync(Engine(vault, cache_dir=str(vault) + "-cache"))
     assert report.changed and not report.problems
     assert snapshot(vault) == snapshot(twin)
+
+
+def test_a_note_with_nothing_but_frontmatter_gets_no_suggestions(vault: Path) -> None:
+    # Other notes mention "dough": before, this empty note got five "mentions this note".
+    empty = vault / "kitchen/bread/Dough.md"
+    empty.write_text("---\ntags: [bread]\naliases: [dough]\n---\n", encoding="utf-8")
+    math = vault / "kitchen/bread/Ratios.md"
+    math.write_text("---\ntags: [bread]\n---\n$$\\frac{water}{flour} = hydration$$\n", encoding="utf-8")
+    assert sync(vault)[0] == 0
+    assert block(empty) is None and block(math) is None
+    assert block(vault / "kitchen/bread/Hydration.md") is not None

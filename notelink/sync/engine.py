@@ -83,7 +83,6 @@ class Engine:
     def refitted(self) -> bool:
         return self._ranker is not None and self._ranker.refitted
 
-    # --- refresh -------------------------------------------------------------------
     def _set_state(self, new: dict[str, Any]) -> None:
         self.state.clear()
         self.state.update(new)
@@ -91,18 +90,13 @@ class Engine:
 
     def _load_state(self) -> None:
         self._set_state(self.cache.read_state())
-        self.records = self.cache.load_records()
-        self._saved = dict(self.records)  # as the journal on disk holds them
-        last = self.state.get("settings", {})
-        if last and last.get("tokens") != TOKENS_VERSION:  # cut into words another way: read them all again
-            self.records, self._retokenize = {}, True
+        self._saved = self.cache.load_records()  # as the journal on disk holds them
+        self._retokenize = state.other_tokens(self.state, TOKENS_VERSION)  # then every note is read again
+        self.records = {} if self._retokenize else dict(self._saved)
         self._pending.clear()
         self._pending.update(self.cache.read_pending())
         self.previous = dict(self.records)
         self._dirty = set()
-
-    def _unchanged(self, files: list[NoteFile]) -> bool:
-        return state.unchanged(self.state, self.settings.as_dict(), self.decisions_stamp(), files, self.records)
 
     def refresh(
         self, allow_train: bool = True, reload: bool = True, only: set[str] | None = None, quick: bool = False
@@ -132,7 +126,10 @@ class Engine:
             self._load_state()
         else:
             self.previous = dict(self.records)
-        if not self.options.retrain and self._unchanged(files):
+        stamp = self.decisions_stamp()
+        if not self.options.retrain and state.unchanged(
+            self.state, self.settings.as_dict(), stamp, files, self.records
+        ):
             return self._unchanged_run(files)
         self.model = self.stored_model()
         stage = self.progress.stage("reading notes", len(files))

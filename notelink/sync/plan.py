@@ -100,7 +100,9 @@ class Planner:
                 rec = self.records[rel]
                 ranked = ranks[rel]
                 rec.floor = ranked[-1][1] if len(ranked) >= top_k else threshold
-                picks = ranked if rec.enabled else []
+                # A note with no prose and no links (frontmatter only, an empty template) says
+                # nothing to relate it by: no suggestions.
+                picks = ranked if rec.enabled and (rec.terms or rec.links) else []
                 kept = list(zip(rec.offered_targets, rec.offered, strict=False))
                 same = {t for t, _ in picks} == set(rec.offered_targets) and len(kept) == len(picks)
                 if same and all(resolver.link_text(t) in line for t, line in kept):

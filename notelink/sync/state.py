@@ -128,6 +128,12 @@ def run_state(run: Any, synced: bool, hybrid: Any) -> dict[str, Any]:
     }
 
 
+def other_tokens(state: dict[str, Any], version: int) -> bool:
+    """Whether the cache's records were cut into words by another version of the tokens."""
+    last = state.get("settings", {})
+    return bool(last) and last.get("tokens") != version
+
+
 def decisions_stamp(root: Path) -> list[int] | None:
     """The decisions file's size and mtime: a change means the user edited it."""
     try:

@@ -3,7 +3,7 @@
 Pure: takes text, returns a :class:`ParsedNote`. What counts as prose (the words the
 embeddings learn from) is what a reader sees as text: headings, paragraphs, list
 items, link texts and wikilink display texts. Code blocks, inline code, HTML,
-URLs, embeds and images are not prose.
+URLs, embeds, images, LaTeX math and Templater commands are not prose.
 
 >>> note = parse_note("---\\ntags: [ml]\\n---\\n# Vectors\\nSee [[Cosine Similarity|cosine]] #math\\n", "Vectors")
 >>> [link.target for link in note.links], note.tags, note.text.split()
@@ -102,6 +102,50 @@ def _comment_rule(state: StateInline, silent: bool) -> bool:
     return True
 
 
+_INLINE_MATH_RE = re.compile(r"\$(?=[^\s$])(?:\\.|[^$\\])*?(?<=[^\s\\])\$(?!\d)")
+_BEGIN_RE = re.compile(r"\\begin\{(?P<env>[^}\n]{1,40})\}")
+
+
+def _math_rule(state: StateInline, silent: bool) -> bool:
+    """LaTeX math is not prose: ``$$…$$``, ``$…$`` (as Obsidian reads it: no space
+    inside the dollars, no digit after the closing one) and ``\\begin{env}…\\end{env}``."""
+    src, pos = state.src, state.pos
+    if src.startswith("$$", pos):
+        end = src.find("$$", pos + 2)
+        if end < 0:
+            return False
+        state.pos = end + 2
+        return True
+    if src[pos] == "$":
+        m = _INLINE_MATH_RE.match(src, pos)
+        if m is None:
+            return False
+        state.pos = m.end()
+        return True
+    if src[pos] == "\\":
+        m = _BEGIN_RE.match(src, pos)
+        if m is None:
+            return False
+        end = src.find(f"\\end{{{m.group('env')}}}", m.end())
+        if end < 0:
+            return False
+        state.pos = end + len(m.group("env")) + 6
+        return True
+    return False
+
+
+def _templater_rule(state: StateInline, silent: bool) -> bool:
+    """Templater commands ``<% … %>`` are not prose."""
+    src, pos = state.src, state.pos
+    if not src.startswith("<%", pos):
+        return False
+    end = src.find("%>", pos + 2)
+    if end < 0:
+        return False
+    state.pos = end + 2
+    return True
+
+
 @lru_cache(maxsize=1)
 def markdown() -> MarkdownIt:
     """The CommonMark parser notes are read with (tables, strikethrough, and Obsidian's
@@ -110,6 +154,8 @@ def markdown() -> MarkdownIt:
     md.inline.ruler.before("link", "wikilink", _wikilink_rule)
     md.inline.ruler.before("link", "obsidian_tag", _tag_rule)
     md.inline.ruler.before("link", "obsidian_comment", _comment_rule)
+    md.inline.ruler.before("escape", "math", _math_rule)
+    md.inline.ruler.before("link", "templater", _templater_rule)
     return md
 
 
