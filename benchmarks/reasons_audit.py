@@ -1,5 +1,6 @@
-"""What the sections of a synced vault show a reader: suggestions per note, and reasons
-that should never be there (LaTeX words, missing reasons).
+"""What the sections of a synced vault show a reader: suggestions per note, and what
+should never be there (reasons with LaTeX words, missing reasons, a link that Obsidian
+resolves to the note itself).
 
     python benchmarks/reasons_audit.py ../shared/vaults/facultad-es [--seed 0]
 
@@ -38,7 +39,7 @@ def audit(vault: Path, seed: int) -> dict[str, int]:
         subprocess.run([sys.executable, "-m", "notelink", "sync", str(copy), "--seed", str(seed), "-q"], env=env,
                        cwd=ROOT, check=False)  # fmt: skip
         per_note: Counter[int] = Counter()
-        out = Counter(notes=0, suggestions=0, latex=0, no_reason=0)
+        out = Counter(notes=0, suggestions=0, latex=0, no_reason=0, self_links=0)
         for note in copy.rglob("*.md"):
             text = note.read_text(encoding="utf-8", errors="replace")
             out["notes"] += 1
@@ -49,6 +50,8 @@ def audit(vault: Path, seed: int) -> dict[str, int]:
                 out["suggestions"] += 1
                 reason = line.split(" — ", 1)[1] if " — " in line else ""
                 out["no_reason"] += not reason
+                bare = re.match(r"^\s*[-*+] \[ \] \[\[([^\]|#]+)\]\]", line)  # [[Name]] in Name.md: itself
+                out["self_links"] += bool(bare and bare.group(1).strip().casefold() == note.stem.casefold())
                 shared = reason.split("shared: ", 1)[1] if "shared: " in reason else ""
                 out["latex"] += bool(LATEX & set(re.findall(r"\w+", shared)))
         out.update({f"notes with {k}": v for k, v in sorted(per_note.items())})

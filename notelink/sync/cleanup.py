@@ -8,6 +8,7 @@ are left as they are. Notes excluded since the last sync are cleaned too. No mod
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -94,7 +95,8 @@ def clean_vault(root: Path, cache_dir: str | None = None) -> tuple[int, list[str
             rec = records.get(nf.rel)
             verdict = _verdict(nf.rel, loc, rec, decisions, resolver, {link.target for link in links if link.target})
             verdict.record(decisions, nf.rel)
-            accepted = set(review.raw_targets(decisions.accepted(nf.rel), resolver.link_text).values())
+            written_as = functools.partial(resolver.link_text, source=nf.rel)
+            accepted = set(review.raw_targets(decisions.accepted(nf.rel), written_as).values())
             new = section.clean(new, kept_lines(loc.body, verdict, rec.offered if rec else [], accepted.__contains__))
         if new != text:
             planned.append((nf, data, new, decisions.entries != before))

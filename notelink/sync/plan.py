@@ -105,7 +105,7 @@ class Planner:
                 picks = ranked if rec.enabled and (rec.terms or rec.links) else []
                 kept = list(zip(rec.offered_targets, rec.offered, strict=False))
                 same = {t for t, _ in picks} == set(rec.offered_targets) and len(kept) == len(picks)
-                if same and all(resolver.link_text(t) in line for t, line in kept):
+                if same and all(resolver.link_text(t, rel) in line for t, line in kept):
                     # Same notes as on disk: keep their lines, so a nudge in scores or word
                     # statistics never rewrites a note (fewer writes, fewer sync conflicts).
                     picked[rel] = ([(t, 0.0) for t in rec.offered_targets], rec.offered)
@@ -118,7 +118,8 @@ class Planner:
             for n, (rel, (picks, lines)) in enumerate(picked.items()):
                 stage.update(start + n)
                 if lines is None:
-                    lines = [suggestions.suggestion_line(resolver.link_text(t), reasons[(rel, t)]) for t, _ in picks]
+                    line = suggestions.suggestion_line
+                    lines = [line(resolver.link_text(t, rel), reasons[(rel, t)]) for t, _ in picks]
                 change = self.compose(rel, picks, lines, resolver, rel in read)
                 if change is not None:
                     changes.append(change)
@@ -138,8 +139,8 @@ class Planner:
             linked = self.body_links(rel, resolver)
             for t in sorted(self.decisions.accepted(rel) - linked):
                 if t in self.records and t != rel:
-                    restore.append(suggestions.suggestion_line(resolver.link_text(t), [], ticked=True))
-                    restored.append([suggestions.link_target(resolver.link_text(t)), t, True])
+                    restore.append(suggestions.suggestion_line(resolver.link_text(t, rel), [], ticked=True))
+                    restored.append([suggestions.link_target(resolver.link_text(t, rel)), t, True])
         legacy = rec.has_section and rec.block_digest is None
         if not read and lines == rec.offered and not restore and not legacy:
             return None

@@ -99,7 +99,7 @@ def of_block(
         items,
         [(raw, note, bool(ticked)) for raw, note, ticked in written],
         accepted,
-        raw_targets(accepted, resolver.link_text),
+        raw_targets(accepted, lambda t: resolver.link_text(t, rel)),
         lambda raw: resolver.resolve(raw, rel),
         body_links,
         renamed,

@@ -3,8 +3,9 @@
 A target is the file name without ``.md``, compared case-insensitively (and
 NFC-normalised, since macOS writes names in NFD). A target with ``/`` matches as a
 path suffix. When several notes match, one spelled exactly as the target wins (so
-``MAAS.md`` and ``MaaS.md`` each have a link of their own), then the shortest path,
-then the alphabetically first.
+``MAAS.md`` and ``MaaS.md`` each have a link of their own); then, as Obsidian does, a
+note at the vault's root, then one in the linking note's own folder, then the shortest
+path, then the alphabetically first.
 
 >>> r = Resolver(["Notes/Cosine.md", "Cosine.md", "deep/A/b.md"])
 >>> r.resolve("cosine"), r.resolve("A/B"), r.resolve("missing")
@@ -16,6 +17,9 @@ then the alphabetically first.
 >>> r = Resolver(["MAAS.md", "MaaS.md"])
 >>> r.resolve("MaaS"), r.resolve("maas"), r.link_text("MaaS.md")
 ('MaaS.md', 'MAAS.md', '[[MaaS]]')
+>>> r = Resolver(["inbox/Empty.md", "food/bread/Empty.md", "food/bread/Rye.md"])
+>>> r.resolve("Empty"), r.resolve("Empty", "food/bread/Rye.md"), r.link_text("inbox/Empty.md", "food/bread/Rye.md")
+('inbox/Empty.md', 'food/bread/Empty.md', '[[inbox/Empty|Empty]]')
 """
 
 from __future__ import annotations
@@ -83,8 +87,7 @@ class Resolver:
         if "/" not in key:
             found = self._by_stem.get(key)
             if found and len(found) > 1:
-                spelled = unicodedata.normalize("NFC", t)
-                return next((rel for rel in found if unicodedata.normalize("NFC", stem(rel)) == spelled), found[0])
+                return self._pick(found, t, source)
             return found[0] if found else None
         exact = self._exact.get(unicodedata.normalize("NFC", t)) or self._by_path.get(key)
         if exact is not None:
@@ -96,14 +99,24 @@ class Resolver:
                 return rel
         return None
 
-    def link_text(self, rel: str) -> str:
-        """The link to write for note ``rel``: ``[[stem]]`` when that resolves to it,
-        ``[[path|stem]]`` when another note wins the name, a Markdown link when the
-        name has characters a wikilink cannot hold."""
+    @staticmethod
+    def _pick(found: list[str], target: str, source: str | None) -> str:
+        """Of the notes a bare name matches (shortest path first), the one it means."""
+        spelled = unicodedata.normalize("NFC", target)
+        exact = [rel for rel in found if unicodedata.normalize("NFC", stem(rel)) == spelled] or found
+        if source is not None and "/" not in exact[0]:
+            return exact[0]  # a note at the root wins even over one beside the source
+        folder = posixpath.dirname(source) if source is not None else None
+        return next((rel for rel in exact if posixpath.dirname(rel) == folder), exact[0])
+
+    def link_text(self, rel: str, source: str | None = None) -> str:
+        """The link to write for note ``rel`` (in note ``source``): ``[[stem]]`` when that
+        resolves to it, ``[[path|stem]]`` when another note wins the name, a Markdown link
+        when the name has characters a wikilink cannot hold."""
         name = stem(rel)
         if _UNLINKABLE & set(name):
             shown = re.sub(r"([\\\[\]])", r"\\\1", name)
             return f"[{shown}](<{rel}>)"
-        if self.resolve(name) == rel:
+        if self.resolve(name, source) == rel:
             return f"[[{name}]]"
         return f"[[{rel[:-3]}|{name}]]"
