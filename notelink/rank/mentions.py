@@ -15,7 +15,7 @@ from scipy import sparse
 
 from notelink.text.links import stem
 from notelink.text.record import NoteRecord
-from notelink.text.tokens import name_tokens
+from notelink.text.tokens import case_matters, name_tokens, written_tokens
 
 MAX_PHRASE = 8  # longest title or alias (in words) looked for as an unlinked mention
 
@@ -35,6 +35,20 @@ class Mentions:
         for j, rec in enumerate(self.records):
             found = {tuple(name_tokens(n)) for n in [rec.title, *rec.aliases, stem(self.order[j])]}
             out.append(sorted(w for w in found if 0 < len(w) <= MAX_PHRASE))
+        return out
+
+    @cached_property
+    def exact_names(self) -> list[dict[tuple[str, ...], str]]:
+        """Each note's one-word names that only their own spelling mentions (``SO``,
+        ``Go``, ``MaaS``: :func:`~notelink.text.tokens.case_matters`), by their folded form."""
+        out = []
+        for j, rec in enumerate(self.records):
+            forms: dict[tuple[str, ...], set[str]] = {}
+            for n in [rec.title, *rec.aliases, stem(self.order[j])]:
+                spelled = written_tokens(n)
+                if len(spelled) == 1:
+                    forms.setdefault((spelled[0].casefold(),), set()).add(spelled[0])
+            out.append({k: next(iter(v)) for k, v in forms.items() if len(v) == 1 and case_matters(next(iter(v)))})
         return out
 
     def names_in(self, j: int, words: dict[str, int]) -> bool:
@@ -68,9 +82,11 @@ class Mentions:
         """Rows of :attr:`mentions` for the notes ``which`` (in that order). Each distinct
         name is looked up once per place it could start, however many notes share it."""
         named, lengths = self.phrases
+        exact = self.exact_names
         rows, cols, vals = [], [], []
         for r, i in enumerate(which):
             words = self.records[i].plain_text().split()
+            written = set(self.records[i].cased)
             found: set[tuple[str, ...]] = set()
             for k, w in enumerate(words):
                 for n in lengths.get(w, ()):
@@ -80,6 +96,9 @@ class Mentions:
             best: dict[int, float] = {}
             for phrase in found:
                 for j, weight in named[phrase]:
+                    spelled = exact[j].get(phrase)
+                    if spelled is not None and spelled not in written:
+                        continue  # "so" is not a mention of SO
                     if j != i and weight > best.get(j, 0):
                         best[j] = weight
             for j, weight in sorted(best.items()):

@@ -23,7 +23,7 @@ from typing import Any, Protocol
 from notelink.text import section, suggestions
 from notelink.text.links import stem
 from notelink.text.parse import parse_note
-from notelink.text.tokens import name_tokens, tokenize
+from notelink.text.tokens import cased_tokens, name_tokens, tokenize
 
 
 class Stamped(Protocol):
@@ -118,6 +118,7 @@ class NoteRecord:
     # found. Held zlib-compressed (plain_text() gives it back): as text it is about the
     # size of the vault.
     plain: str | bytes = ""
+    cased: list[str] = field(default_factory=list)  # its words whose case a name may need (tokens.case_matters)
     enabled: bool = True
     items: list[list[Any]] = field(default_factory=list)  # [raw target, ticked] in the section
     has_section: bool = False
@@ -222,6 +223,7 @@ def build_note(rel: str, size: int, mtime_ns: int, data: bytes, text: str) -> Lo
         title_terms=dict(Counter(title_tokens)),
         edges=[[target, dict(c)] for target, c in sorted(edges.items())],
         plain=" ".join(name_tokens(parsed.plain)),
+        cased=cased_tokens(parsed.plain),
         enabled=parsed.enabled,
         items=[[i.target, i.checked] for i in items if i is not None],
         has_section=body is not None,

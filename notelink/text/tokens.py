@@ -24,7 +24,7 @@ import unicodedata
 import numpy as np
 import regex
 
-VERSION = 2  # how text is cut into tokens; a cache made with another version is read again
+VERSION = 3  # how text is cut into tokens; a cache made with another version is read again
 
 _WORD_RE = regex.compile(r"[\p{L}\p{M}\p{N}]+")
 # Scripts that do not put spaces between words (and the marks that extend their
@@ -52,9 +52,11 @@ def _needs_care(text: str) -> bool:
     return False
 
 
-def _pieces(text: str) -> list[str]:
-    """The text's words, unspaced scripts cut into pairs of characters."""
-    text = unicodedata.normalize("NFC", text).casefold()
+def _pieces(text: str, fold: bool = True) -> list[str]:
+    """The text's words, unspaced scripts cut into pairs of characters (case-folded
+    unless ``fold`` is False)."""
+    text = unicodedata.normalize("NFC", text)
+    text = text.casefold() if fold else text
     if not _needs_care(text):
         return _SIMPLE_RE.findall(text)
     words = _WORD_RE.findall(text)
@@ -86,6 +88,31 @@ def name_tokens(text: str) -> list[str]:
     ['meeting', '2024', '01', '15', 'plan']
     """
     return [t for t in _pieces(text) if len(t) > 1 or not t.isascii()]
+
+
+def case_matters(word: str) -> bool:
+    """Whether a name written ``word`` means only that spelling: a short word with a
+    capital (``Go``, ``SO``) or one cased otherwise than a capitalised word (``MAAS``,
+    ``MaaS``, ``iOS``). ``Systems`` and ``go`` are names any spelling can mention.
+
+    >>> [case_matters(w) for w in ("Go", "SO", "MaaS", "iOS", "Systems", "go", "Kompost")]
+    [True, True, True, True, False, False, False]
+    """
+    return word != word.lower() and (len(word) <= 3 or word != word[:1] + word[1:].lower())
+
+
+def written_tokens(text: str) -> list[str]:
+    """:func:`name_tokens` as written: NFC, not case-folded.
+
+    >>> written_tokens("Stack Overflow (SO)")
+    ['Stack', 'Overflow', 'SO']
+    """
+    return [t for t in _pieces(text, fold=False) if len(t) > 1 or not t.isascii()]
+
+
+def cased_tokens(text: str) -> list[str]:
+    """The words of ``text`` as written whose case matters (:func:`case_matters`)."""
+    return sorted({t for t in written_tokens(text) if case_matters(t)})
 
 
 def token_ids(tokens: list[str], lexicon: dict[str, int]) -> np.ndarray:
