@@ -90,16 +90,20 @@ def _tag_rule(state: StateInline, silent: bool) -> bool:
     return True
 
 
-def _comment_rule(state: StateInline, silent: bool) -> bool:
-    """Obsidian's inline comments ``%%hidden%%`` are not prose."""
-    src, pos = state.src, state.pos
-    if not src.startswith("%%", pos):
+def _skip(state: StateInline, opening: str, closing: str) -> bool:
+    """Step over ``opening … closing`` (not prose), if the text at the cursor is one."""
+    if not state.src.startswith(opening, state.pos):
         return False
-    end = src.find("%%", pos + 2)
+    end = state.src.find(closing, state.pos + len(opening))
     if end < 0:
         return False
-    state.pos = end + 2
+    state.pos = end + len(closing)
     return True
+
+
+def _comment_rule(state: StateInline, silent: bool) -> bool:
+    """Obsidian's inline comments ``%%hidden%%`` are not prose."""
+    return _skip(state, "%%", "%%")
 
 
 _INLINE_MATH_RE = re.compile(r"\$(?=[^\s$])(?:\\.|[^$\\])*?(?<=[^\s\\])\$(?!\d)")
@@ -111,11 +115,7 @@ def _math_rule(state: StateInline, silent: bool) -> bool:
     inside the dollars, no digit after the closing one) and ``\\begin{env}…\\end{env}``."""
     src, pos = state.src, state.pos
     if src.startswith("$$", pos):
-        end = src.find("$$", pos + 2)
-        if end < 0:
-            return False
-        state.pos = end + 2
-        return True
+        return _skip(state, "$$", "$$")
     if src[pos] == "$":
         m = _INLINE_MATH_RE.match(src, pos)
         if m is None:
@@ -136,14 +136,7 @@ def _math_rule(state: StateInline, silent: bool) -> bool:
 
 def _templater_rule(state: StateInline, silent: bool) -> bool:
     """Templater commands ``<% … %>`` are not prose."""
-    src, pos = state.src, state.pos
-    if not src.startswith("<%", pos):
-        return False
-    end = src.find("%>", pos + 2)
-    if end < 0:
-        return False
-    state.pos = end + 2
-    return True
+    return _skip(state, "<%", "%>")
 
 
 @lru_cache(maxsize=1)
