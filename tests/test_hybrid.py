@@ -125,3 +125,16 @@ def test_features_in_chunks_equal_features_at_once(tmp_path: Path, monkeypatch: 
     monkeypatch.setattr(signals, "PAIR_CHUNK", 7)
     assert np.array_equal(pair_features(index, a, b), whole)
     assert np.array_equal(hybrid.leakage_free_features(index, a, b, y), whole_free)
+
+
+def test_a_suggestion_with_no_shared_words_still_says_why(tmp_path: Path) -> None:
+    root = tmp_path / "v"
+    (root / "trips").mkdir(parents=True)
+    (root / "trips/Lisbon.md").write_text("Trams climbing steep hills.\n", encoding="utf-8")
+    (root / "trips/Kyoto.md").write_text("Temples under maple leaves.\n", encoding="utf-8")
+    (root / "Bread.md").write_text("Flour, water, salt.\n", encoding="utf-8")
+    engine = Engine(root, Options(method="hybrid"), cache_dir=str(tmp_path / "cache"))
+    engine.refresh()
+    index, scorer = engine.index(), engine.scorer()
+    reasons = scorer.reasons(index.pos["trips/Lisbon.md"], index.pos["trips/Kyoto.md"])
+    assert reasons == ["same folder"]

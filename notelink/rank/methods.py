@@ -9,6 +9,8 @@ progress)``.
 
 from __future__ import annotations
 
+import functools
+import math
 from typing import Any
 
 import numpy as np
@@ -169,7 +171,7 @@ class HybridScorer(Scorer):
 
     def _graph_reason(self, name: str, a: int, b: int, value: float) -> str | None:
         idx = self.index
-        link = idx.resolver.link_text
+        link = functools.partial(idx.resolver.link_text, source=idx.order[a])  # written into note a
         if value <= 0:
             return None
         if name == "mention":
@@ -194,7 +196,11 @@ class HybridScorer(Scorer):
             shared = sorted({t.casefold() for t in idx.records[a].tags} & {t.casefold() for t in idx.records[b].tags})
             return " ".join(f"#{t}" for t in shared[:3]) if shared else None
         if name == "folder":
-            return None
+            return "same folder"
+        if name == "popular":
+            return f"linked from {round(math.expm1(value))} notes"
+        if name == "alike":
+            return "notes like this one link to it"
         return None
 
     def _mentioned_name(self, a: int, b: int) -> str:
