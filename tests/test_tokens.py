@@ -84,3 +84,22 @@ def test_notes_in_unspaced_scripts_find_each_other(tmp_path: Path) -> None:
     assert {r.note for r in related[:1]}.isdisjoint({"红烧肉.md"})
     _, related = app.related("ภาษาไทย", limit=4, options=Options(method="tfidf"))
     assert related[0].note == "ประเทศไทย.md"
+
+
+def test_an_upgrade_of_the_tokens_keeps_a_rejection_made_just_before(tmp_path: Path, vault: Path) -> None:
+    from notelink.disk.decisions import Decisions
+    from notelink.sync.engine import Engine, Options, sync
+    from notelink.text import section, suggestions
+
+    cache = str(tmp_path / "c")
+    sync(Engine(vault, Options(method="tfidf"), cache_dir=cache))
+    note = vault / "kitchen/bread/Hydration.md"
+    text = note.read_text(encoding="utf-8")
+    first = next(line for line in section.split(text)[1] if suggestions.parse_item(line))
+    note.write_text(text.replace(first + "\n", ""), encoding="utf-8")  # the owner deletes a suggestion
+    state_file = next(Path(cache).rglob("state.json"))
+    state = json.loads(state_file.read_text())
+    state["settings"]["tokens"] = VERSION - 1  # and then upgrades notelink
+    state_file.write_text(json.dumps(state))
+    sync(Engine(vault, Options(method="tfidf"), cache_dir=cache))
+    assert Decisions.load(vault).rejected("kitchen/bread/Hydration.md")

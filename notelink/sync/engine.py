@@ -92,7 +92,7 @@ class Engine:
         self._set_state(self.cache.read_state())
         self._saved = self.cache.load_records()  # as the journal on disk holds them
         self._retokenize = state.other_tokens(self.state, TOKENS_VERSION)  # then every note is read again
-        self.records = {} if self._retokenize else dict(self._saved)
+        self.records = dict(self._saved)  # kept even then: what notelink wrote in each section
         self._pending.clear()
         self._pending.update(self.cache.read_pending())
         self.previous = dict(self.records)
@@ -133,7 +133,7 @@ class Engine:
             return self._unchanged_run(files)
         self.model = self.stored_model()
         stage = self.progress.stage("reading notes", len(files))
-        new_records, drift = self._reader.read(files, self.records, stage.update)
+        new_records, drift = self._reader.read(files, self.records, stage.update, self._retokenize)
         stage.done()
         drift += int(self.state.get("drift", 0)) + len(set(self.records) - set(new_records))
         follow_renames(self.records, new_records, self.decisions, self.report)

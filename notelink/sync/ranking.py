@@ -23,6 +23,8 @@ from notelink.sync.state import Cache
 from notelink.text.links import Resolver, suggestible
 from notelink.text.record import NoteRecord
 
+LINK_DRIFT = 0.1  # the share of the vault's links that may change before the hybrid is refitted
+
 
 class RunView(Protocol):
     """What the ranking stage reads of the run (the engine): the notes now and at the
@@ -107,8 +109,8 @@ class Ranker:
 
     def kept_hybrid(self) -> Any:
         """The hybrid weights of the last sync, while they still fit the vault: same
-        settings and word model, and the number of links within 10% of what they were
-        fitted on. Otherwise None, and they are fitted anew."""
+        settings and word model, and the number of links within ``LINK_DRIFT`` of what
+        they were fitted on. Otherwise None, and they are fitted anew."""
         from notelink.rank.hybrid import HybridModel
 
         if self.run.settings.method != "hybrid" or not self.reusable():
@@ -117,7 +119,9 @@ class Ranker:
         if model is None:
             return None
         links = sum(len(out) for out in self.index().out_links)
-        if abs(links - model.vault_links) > max(2, 0.1 * model.vault_links) or (model.fitted != (links >= MIN_LINKS)):
+        if abs(links - model.vault_links) > max(2, LINK_DRIFT * model.vault_links) or (
+            model.fitted != (links >= MIN_LINKS)
+        ):
             return None
         return model
 

@@ -60,13 +60,15 @@ class Reader:
         self.lexicon: dict[str, int] = {}  # every word read this run → its id in Read.tokens
 
     def read(
-        self, files: list[NoteFile], records: dict[str, NoteRecord], progress: Callable[[int], None]
+        self, files: list[NoteFile], records: dict[str, NoteRecord], progress: Callable[[int], None], all_: bool = False
     ) -> tuple[dict[str, NoteRecord], int]:
         """The records of ``files``: the old ones (``records``) where the file is the same,
-        read anew where not; and how many notes' text changed."""
+        read anew where not (every one with ``all_``), what notelink wrote carried over;
+        and how many notes' text changed."""
         drift = 0
         new_records: dict[str, NoteRecord] = {}
-        kept = {nf.rel: rec for nf in files if (rec := records.get(nf.rel)) is not None and rec.same_file(nf)}
+        same = {nf.rel: rec for nf in files if (rec := records.get(nf.rel)) is not None and rec.same_file(nf)}
+        kept = {} if all_ else same
         reads = read_notes([nf for nf in files if nf.rel not in kept], self.max_note_bytes, self.lexicon)
         try:
             for i, nf in enumerate(files):
