@@ -23,8 +23,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from notelink.progress import OnProgress
+from notelink.rank import calibration as platt
 from notelink.rank.index import VaultIndex
-from notelink.rank.signals import FEATURES, TextRows, pair_features
+from notelink.rank.signals import FEATURES, TextRows, candidates_many, pair_features
 from notelink.rank.text_matrices import vector_counts
 
 MIN_LINKS = 50
@@ -33,6 +34,9 @@ RANDOM_NEGATIVES = 200
 MAX_QUERY_ROWS = 1000  # notes whose links (and random non-links) the weights are fitted on
 MAX_TRAINING_PAIRS = 200_000  # fewer negatives per note in a large vault
 L2 = 1.0
+SAMPLE_NOTES = 200  # notes whose top 5 set the threshold of what is shown
+TOP = 5
+HIDDEN_SHARE = 0.10  # of a top 5's expected links, the share the default threshold may cut
 
 # Used when a vault has too few links to learn from (raw feature units).
 FIXED_WEIGHTS = {
@@ -53,6 +57,8 @@ class HybridModel:
     links: int = 0
     mention_boost: float = 0.0  # added to the logit of pairs with an unlinked mention
     vault_links: int = 0  # links in the whole vault when fitted (to tell when to refit)
+    calibration: tuple[float, float, float] = (1.0, 0.0, 0.0)  # see notelink.rank.calibration
+    threshold: float | None = None  # the default minimum probability of a shown suggestion (fitted models)
 
     def logits(self, x: np.ndarray) -> np.ndarray:
         mentioned = (x[:, MENTION] > 0).astype(np.float64)
@@ -61,6 +67,11 @@ class HybridModel:
     def scores(self, x: np.ndarray) -> np.ndarray:
         """Probability-like scores in (0, 1)."""
         return 1 / (1 + np.exp(-np.clip(self.logits(x), -30, 30)))
+
+    def probabilities(self, logits: np.ndarray, ranks: np.ndarray) -> np.ndarray:
+        """The probability that the owner links each pair, from its logit and its rank
+        (0 = best) among its note's unlinked candidates."""
+        return platt.probability(self.calibration, logits, ranks)
 
     def contributions(self, x: np.ndarray) -> np.ndarray:
         """Each feature's share of the logit, relative to an average pair."""
@@ -72,21 +83,24 @@ class HybridModel:
         return {
             "weights": self.weights.tolist(), "bias": self.bias, "mean": self.mean.tolist(), "std": self.std.tolist(),
             "fitted": self.fitted, "links": self.links, "mention_boost": self.mention_boost, "features": FEATURES,
-            "vault_links": self.vault_links,
+            "vault_links": self.vault_links, "calibration": list(self.calibration), "threshold": self.threshold,
         }  # fmt: skip
 
     @classmethod
     def from_json(cls, data: dict[str, object]) -> HybridModel | None:
-        if not isinstance(data, dict) or data.get("features") != FEATURES:
-            return None
+        if not isinstance(data, dict) or data.get("features") != FEATURES or len(data.get("calibration", ())) != 3:
+            return None  # another model's, or fitted before scores were calibrated: fit again
         arr = lambda key: np.array(data[key], np.float32)  # noqa: E731
         return cls(arr("weights"), float(data["bias"]), arr("mean"), arr("std"), bool(data["fitted"]),
-                   int(data["links"]), float(data["mention_boost"]), int(data.get("vault_links", 0)))  # fmt: skip
+                   int(data["links"]), float(data["mention_boost"]), int(data.get("vault_links", 0)),
+                   tuple(float(v) for v in data["calibration"]),
+                   None if data.get("threshold") is None else float(data["threshold"]))  # fmt: skip
 
     def describe(self) -> str:
         if not self.fitted:
             return f"fixed weights (only {self.links} links, fewer than {MIN_LINKS} to learn from)"
-        return f"fitted on {self.links} links (unlinked-mention boost {self.mention_boost:.2f})"
+        return (f"fitted on {self.links} links (unlinked-mention boost {self.mention_boost:.2f}; "
+                f"a suggestion is shown from a probability of {self.threshold or 0:.3f})")  # fmt: skip
 
 
 def fixed() -> HybridModel:
@@ -156,7 +170,24 @@ def fit(index: VaultIndex, seed: int = 0, progress: OnProgress | None = None) ->
     weights, bias = _logistic(z, y)
     boost = mention_boost(index, a, b, y, x)
     vault_links = sum(len(out) for out in index.out_links)
-    return HybridModel(weights.astype(np.float32), float(bias), mean, std, True, links, boost, vault_links)
+    model = HybridModel(weights.astype(np.float32), float(bias), mean, std, True, links, boost, vault_links)
+    model.calibration = calibrate(index, model, a, y, x)
+    model.threshold = shown_threshold(index, model, seed)
+    return model
+
+
+def calibrate(
+    index: VaultIndex, model: HybridModel, a: np.ndarray, y: np.ndarray, x: np.ndarray
+) -> tuple[float, float, float]:
+    """Platt's sigmoid over (logit, ln(1 + rank)) on the training pairs, each sampled
+    non-link weighted by the non-links it stands for: the model's scores as the
+    probability of a link in this vault (:mod:`notelink.rank.calibration`)."""
+    pool = np.array([len(index) - len(set(out) | {i}) for i, out in enumerate(index.out_links)], np.float64)
+    w = platt.negative_weights(a, y, pool)
+    z = model.logits(x)
+    ranks = platt.ranks_within(a, z, y, w)
+    a_, c_, b_ = platt.platt(np.column_stack([z, np.log1p(ranks)]), y, w)
+    return (float(a_), float(c_), float(b_))
 
 
 def mention_boost(index: VaultIndex, a: np.ndarray, b: np.ndarray, y: np.ndarray, x: np.ndarray) -> float:
@@ -206,3 +237,23 @@ def _logistic(z: np.ndarray, y: np.ndarray, iters: int = 30) -> tuple[np.ndarray
         if np.abs(step).max() < 1e-8:
             break
     return w[:-1], w[-1]
+
+
+def shown_threshold(index: VaultIndex, model: HybridModel, seed: int, notes: int = SAMPLE_NOTES) -> float:
+    """The probability below which the weakest suggestions of a top 5 hold ``HIDDEN_SHARE`` of
+    the links that top 5 is expected to find (on a seeded sample of notes with links): what
+    is cut is mostly noise, and little that the owner would have linked."""
+    rng = np.random.default_rng(seed)
+    rows = [i for i in range(len(index)) if index.out_links[i]]
+    if len(rows) > notes:
+        rows = sorted(rng.choice(rows, notes, replace=False).tolist())
+    probabilities = []
+    for row, cand in zip(rows, candidates_many(index, rows), strict=True):
+        cand = cand[~np.isin(cand, list(index.out_links[row]))]
+        z = model.logits(pair_features(index, np.full(len(cand), row), cand))
+        best = np.lexsort((cand, -z))[:TOP]
+        probabilities += model.probabilities(z[best], np.arange(len(best), dtype=np.float64)).tolist()
+    if not probabilities:
+        return 0.0
+    p = np.sort(np.array(probabilities))
+    return float(p[np.searchsorted(np.cumsum(p) / p.sum(), HIDDEN_SHARE)])

@@ -107,6 +107,8 @@ class HybridScorer(Scorer):
     ) -> None:
         super().__init__(index, min_score)
         self.model = model if model is not None else hybrid.fit(index, seed, progress)
+        if self.model.fitted and self.model.threshold is not None:
+            self.default_min_score = self.model.threshold  # fitted on this vault: see hybrid.shown_threshold
 
     def pair_scores(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return self.model.scores(pair_features(self.index, a, b))
@@ -136,15 +138,25 @@ class HybridScorer(Scorer):
     def rank(
         self, rows: list[int], k: int, exclude: list[set[int]], min_score: float, progress: OnProgress | None = None
     ) -> list[list[tuple[int, float]]]:
+        """Each row's best ``k``, scored by the probability that the owner links the pair
+        (its logit and its place in the row: see :mod:`notelink.rank.calibration`), kept
+        while that is at least ``min_score``. Notes outside the candidates score 0."""
         out = []
         full = k > 50  # a complete ranking (evaluation) needs the notes outside the candidates too
         for start in range(0, len(rows), 32):  # one pair_features call for 32 notes' candidates
             chunk = rows[start : start + 32]
             scores = self.score_rows(chunk, full)
-            out += [best_of(scores[r], k, exclude[i] | {i}, min_score) for r, i in enumerate(chunk)]
+            out += [self._calibrated(best_of(scores[r], k, exclude[i] | {i}, -math.inf), min_score)
+                    for r, i in enumerate(chunk)]  # fmt: skip
             if progress is not None:
                 progress(len(out) / len(rows))
         return out
+
+    def _calibrated(self, ranked: list[tuple[int, float]], min_score: float) -> list[tuple[int, float]]:
+        s = np.clip(np.array([score for _, score in ranked], np.float64), 1e-15, 1 - 1e-15)
+        p = self.model.probabilities(np.log(s) - np.log1p(-s), np.arange(len(ranked), dtype=np.float64))
+        p[s <= 1e-15] = 0.0  # outside the candidates (scored below 0 by score_rows)
+        return [(j, float(q)) for (j, _), q in zip(ranked, p, strict=True) if q >= min_score]
 
     def reasons_many(self, pairs: list[tuple[int, int]]) -> list[list[str]]:
         if not pairs:

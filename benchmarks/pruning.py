@@ -1,0 +1,93 @@
+"""What the sections show at the default settings, against a fixed top 5 (protocol A or A2).
+
+    python benchmarks/pruning.py ../shared/vaults/jzhao-en [--protocol A] [--min-score P]
+
+On the held-out split of shared/benchmarks/PROTOCOL.md: precision (held-out links among
+the suggestions shown) and macro recall of the section at the default threshold, of a
+fixed top 5, and a reliability table of the scores (probability → share that are
+held-out links) over every query's top 10.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import shutil
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+from notelink.evaluate import make_split
+from notelink.sync.engine import Engine, Options
+from notelink.sync.settings import DEFAULT_TOP_K
+
+BINS = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0001)
+
+
+def measure(vault: Path, protocol: str, min_score: float | None) -> dict[str, object]:
+    split = make_split(vault, protocol)
+    with tempfile.TemporaryDirectory(prefix="notelink-pruning-") as tmp:
+        copy = Path(tmp) / "vault"
+        shutil.copytree(vault, copy, symlinks=True, ignore=shutil.ignore_patterns(".git", ".trash"))
+        for rel, text in split.texts.items():
+            (copy / rel).write_bytes(text.encode("utf-8"))
+        engine = Engine(copy, Options(method="hybrid", seed=0), cache_dir=str(Path(tmp) / "cache"))
+        engine.refresh()
+        index, scorer = engine.index(), engine.scorer()
+        queries = [q for q in split.queries if q in index.pos]
+        rows = [index.pos[q] for q in queries]
+        exclude = [set() for _ in index.order]
+        for q in queries:
+            exclude[index.pos[q]] = {index.pos[t] for t in split.remaining[q] if t in index.pos}
+        threshold = scorer.default_min_score if min_score is None else min_score
+        shown = scorer.rank(rows, DEFAULT_TOP_K, exclude, threshold)
+        top10 = scorer.rank(rows, 10, exclude, -math.inf)
+    out: dict[str, object] = {"queries": len(queries), "held_out": split.held_out, "threshold": threshold}
+    for name, ranked in (("shown", shown), ("top5", [r[:DEFAULT_TOP_K] for r in top10])):
+        hits = [sum(index.order[j] in split.queries[q] for j, _ in r) for q, r in zip(queries, ranked, strict=True)]
+        n_shown = sum(len(r) for r in ranked)
+        out[name] = {
+            "shown": n_shown,
+            "precision": sum(hits) / max(n_shown, 1),
+            "recall": sum(h / len(split.queries[q]) for h, q in zip(hits, queries, strict=True)) / len(queries),
+            "per_note": dict(sorted(Counter(len(r) for r in ranked).items())),
+        }
+    bins: list[list[float]] = [[0, 0.0, 0] for _ in BINS[1:]]
+    for q, r in zip(queries, top10, strict=True):
+        for j, p in r:
+            k = next(b for b in range(len(BINS) - 1) if p < BINS[b + 1])
+            bins[k][0] += 1
+            bins[k][1] += p
+            bins[k][2] += index.order[j] in split.queries[q]
+    held = [split.queries[q] for q in queries]
+    out["top10"] = [[(p, int(index.order[j] in h)) for j, p in r] for h, r in zip(held, top10, strict=True)]
+    out["held"] = [len(split.queries[q]) for q in queries]
+    out["reliability"] = [(BINS[k], BINS[k + 1], n, s / n, h / n) for k, (n, s, h) in enumerate(bins) if n]
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("vault", type=Path)
+    parser.add_argument("--protocol", default="A", choices=("A", "A2"))
+    parser.add_argument("--min-score", type=float, default=None)
+    parser.add_argument("--dump", type=Path, help="write every query's top 10 (score, hit) as JSON")
+    args = parser.parse_args()
+    r = measure(args.vault, args.protocol, args.min_score)
+    if args.dump:
+        args.dump.write_text(json.dumps({"top10": r.pop("top10"), "held": r.pop("held")}))
+    else:
+        r.pop("top10"), r.pop("held")
+    s, t = r["shown"], r["top5"]
+    print(f"{args.vault.name} protocol {args.protocol}: {r['queries']} queries, {r['held_out']} held out, "
+          f"threshold {r['threshold']}")  # fmt: skip
+    print(f"| top 5 | {t['shown']} | {t['precision']:.3f} | {t['recall']:.3f} |")
+    print(f"| shown | {s['shown']} | {s['precision']:.3f} ({s['precision'] / t['precision']:.2f}×) | "
+          f"{s['recall']:.3f} ({s['recall'] / t['recall'] - 1:+.1%}) | {s['per_note']}")  # fmt: skip
+    for lo, hi, n, mean, rate in r["reliability"]:
+        print(f"| [{lo:.2f}, {min(hi, 1):.2f}) | {n} | {mean:.3f} | {rate:.3f} |")
+
+
+if __name__ == "__main__":
+    main()
