@@ -2,7 +2,8 @@
 
 A :class:`Method` says which word model it needs trained, its default minimum score,
 what builds its scorer and what it is, in a line. All rank by cosine similarity except
-``hybrid``, which ranks by its fitted model's score (a probability-like number in 0..1).
+``hybrid``, which ranks by its fitted model's score (a probability-like number in 0..1),
+and the baselines of :mod:`notelink.rank.baselines` (a signal first, then cosine).
 
 Light on purpose: the CLI imports this module at startup (``--method``'s choices), so
 it imports no numpy, scipy or torch. A scorer's builder is named ``module:function``
@@ -35,6 +36,7 @@ class Method:
 
 
 _SCORERS = "notelink.rank.methods"
+_BASELINES = "notelink.rank.baselines"
 REGISTRY: dict[str, Method] = {
     m.name: m
     for m in (
@@ -50,6 +52,10 @@ REGISTRY: dict[str, Method] = {
         Method("lsa", None, 0.3, f"{_SCORERS}:lsa_scorer", "truncated SVD of TF-IDF (rank from the vault's size)"),
         Method("randproj", None, 0.1, f"{_SCORERS}:randproj_scorer",
                "Gaussian random projection of TF-IDF (dimension from the JL bound)"),
+        Method("mention-tfidf", None, 0.1, f"{_BASELINES}:mention_scorer",
+               "baseline: notes whose title or alias the note's prose names, unlinked, first; TF-IDF within and after"),
+        Method("adamic", None, 0.1, f"{_BASELINES}:adamic_scorer",
+               "baseline: Adamic-Adar on the undirected link graph; TF-IDF for ties and notes without one"),
     )
 }  # fmt: skip
 METHODS = tuple(REGISTRY)
