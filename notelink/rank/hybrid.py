@@ -11,13 +11,19 @@ No leakage: a positive pair's features are computed as if that link were not the
 Its text features use a's words minus the link's own text (the link text would
 otherwise name b), and the graph features never count the edge a → b itself.
 
+The owner's review decisions (:class:`Feedback`) join the fit: an accepted
+suggestion is a positive, a rejected one a negative, each weighing as much as a link
+(:func:`with_feedback`). A rejection is a hard negative: the model ranked it high.
+
 With fewer than ``MIN_LINKS`` links there is nothing to learn from, and fixed
 weights are used instead (``status`` says which).
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -33,6 +39,8 @@ RANDOM_NEGATIVES = 200
 MAX_QUERY_ROWS = 1000  # notes whose links (and random non-links) the weights are fitted on
 MAX_TRAINING_PAIRS = 200_000  # fewer negatives per note in a large vault
 L2 = 1.0
+# A review decision weighs as much as a link: both are the owner saying yes or no to one pair.
+DECISION_WEIGHT = 1.0
 
 # Used when a vault has too few links to learn from (raw feature units).
 FIXED_WEIGHTS = {
@@ -53,6 +61,8 @@ class HybridModel:
     links: int = 0
     mention_boost: float = 0.0  # added to the logit of pairs with an unlinked mention
     vault_links: int = 0  # links in the whole vault when fitted (to tell when to refit)
+    feedback: str = ""  # Feedback.stamp of the review decisions fitted on ("" none)
+    decisions: int = 0  # review decisions that joined the fit
 
     def logits(self, x: np.ndarray) -> np.ndarray:
         mentioned = (x[:, MENTION] > 0).astype(np.float64)
@@ -72,7 +82,7 @@ class HybridModel:
         return {
             "weights": self.weights.tolist(), "bias": self.bias, "mean": self.mean.tolist(), "std": self.std.tolist(),
             "fitted": self.fitted, "links": self.links, "mention_boost": self.mention_boost, "features": FEATURES,
-            "vault_links": self.vault_links,
+            "vault_links": self.vault_links, "feedback": self.feedback, "decisions": self.decisions,
         }  # fmt: skip
 
     @classmethod
@@ -81,12 +91,33 @@ class HybridModel:
             return None
         arr = lambda key: np.array(data[key], np.float32)  # noqa: E731
         return cls(arr("weights"), float(data["bias"]), arr("mean"), arr("std"), bool(data["fitted"]),
-                   int(data["links"]), float(data["mention_boost"]), int(data.get("vault_links", 0)))  # fmt: skip
+                   int(data["links"]), float(data["mention_boost"]), int(data.get("vault_links", 0)),
+                   str(data.get("feedback", "")), int(data.get("decisions", 0)))  # fmt: skip
 
     def describe(self) -> str:
         if not self.fitted:
             return f"fixed weights (only {self.links} links, fewer than {MIN_LINKS} to learn from)"
-        return f"fitted on {self.links} links (unlinked-mention boost {self.mention_boost:.2f})"
+        n = self.decisions
+        decided = f" and {n} review decision{'s' if n != 1 else ''}" if n else ""
+        return f"fitted on {self.links} links{decided} (unlinked-mention boost {self.mention_boost:.2f})"
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """The owner's review decisions as index pairs (a, b): "a should (not) link to b"."""
+
+    accepted: tuple[tuple[int, int], ...] = ()
+    rejected: tuple[tuple[int, int], ...] = ()
+    stamp: str = ""  # names the decisions (by note path): another stamp, another fit
+
+    @classmethod
+    def of(cls, entries: Iterable[tuple[str, str, str]], pos: Mapping[str, int]) -> Feedback:
+        """From ``(kind, note, target)`` decisions; those about notes not in ``pos`` are left out."""
+        used = sorted(e for e in entries if e[1] in pos and e[2] in pos and e[1] != e[2])
+        text = "\n".join("\t".join(e) for e in used).encode("utf-8", "surrogateescape")
+        stamp = hashlib.sha256(text).hexdigest()[:16] if used else ""
+        pairs = lambda kind: tuple((pos[n], pos[t]) for k, n, t in used if k == kind)  # noqa: E731
+        return cls(pairs("accept"), pairs("reject"), stamp)
 
 
 def fixed() -> HybridModel:
@@ -140,23 +171,68 @@ def leakage_free_features(
     return x
 
 
-def fit(index: VaultIndex, seed: int = 0, progress: OnProgress | None = None) -> HybridModel:
-    """Weights fitted on the vault's links; ``progress`` hears the share done."""
+def with_feedback(
+    index: VaultIndex, a: np.ndarray, b: np.ndarray, y: np.ndarray, feedback: Feedback | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The training pairs with the owner's decisions appended, and which rows are decisions.
+
+    A decision about a pair that is a link now counts once, as the link (an accepted
+    suggestion the owner then linked; a rejection they linked after all); a random
+    negative the owner decided on counts once, as the decision."""
+    none = np.zeros(len(y), bool)
+    if feedback is None:
+        return a, b, y, none
+    fresh = lambda pairs: {(i, j) for i, j in pairs if i != j and j not in index.out_links[i]}  # noqa: E731
+    accepted = fresh(feedback.accepted)
+    rejected = fresh(feedback.rejected) - accepted
+    decided = accepted | rejected
+    if not decided:
+        return a, b, y, none
+    keep = np.array([(i, j) not in decided for i, j in zip(a.tolist(), b.tolist(), strict=True)], bool)
+    pairs = sorted(decided)
+    a2 = np.array([i for i, _ in pairs], np.int64)
+    b2 = np.array([j for _, j in pairs], np.int64)
+    y2 = np.array([1.0 if p in accepted else 0.0 for p in pairs], np.float32)
+    mask = np.concatenate([none[keep], np.ones(len(pairs), bool)])
+    return np.concatenate([a[keep], a2]), np.concatenate([b[keep], b2]), np.concatenate([y[keep], y2]), mask
+
+
+def sample_weights(y: np.ndarray, decided: np.ndarray) -> np.ndarray:
+    """Links and random negatives weighted so each class weighs the same; a decision
+    weighs ``DECISION_WEIGHT`` links."""
+    base = ~decided
+    n = max(float(base.sum()), 1.0)
+    pos = max(float(y[base].sum()), 1.0)
+    neg = max(n - float(y[base].sum()), 1.0)
+    sw = np.where(y == 1, n / (2 * pos), n / (2 * neg))
+    sw[decided] = DECISION_WEIGHT * n / (2 * pos)
+    return sw
+
+
+def fit(
+    index: VaultIndex, seed: int = 0, progress: OnProgress | None = None, feedback: Feedback | None = None
+) -> HybridModel:
+    """Weights fitted on the vault's links and the owner's ``feedback``; ``progress``
+    hears the share done."""
     a, b, y = training_pairs(index, seed)
     links = int(y.sum())
     if links < MIN_LINKS:
         model = fixed()
         model.links = model.vault_links = links
         return model
+    a, b, y, decided = with_feedback(index, a, b, y, feedback)
     x = leakage_free_features(index, a, b, y, progress)
-    mean = x.mean(0)
-    std = x.std(0)
+    base = ~decided
+    mean = x[base].mean(0)
+    std = x[base].std(0)
     std[std < 1e-6] = 1.0
     z = (x - mean) / std
-    weights, bias = _logistic(z, y)
-    boost = mention_boost(index, a, b, y, x)
+    weights, bias = _logistic(z, y, sample_weights(y, decided))
+    boost = mention_boost(index, a[base], b[base], y[base], x[base])
     vault_links = sum(len(out) for out in index.out_links)
-    return HybridModel(weights.astype(np.float32), float(bias), mean, std, True, links, boost, vault_links)
+    stamp = feedback.stamp if feedback is not None else ""
+    return HybridModel(weights.astype(np.float32), float(bias), mean, std, True, links, boost, vault_links, stamp,
+                       int(decided.sum()))  # fmt: skip
 
 
 def mention_boost(index: VaultIndex, a: np.ndarray, b: np.ndarray, y: np.ndarray, x: np.ndarray) -> float:
@@ -187,13 +263,13 @@ def _logit(p: float) -> float:
     return float(np.log(p / (1 - p)))
 
 
-def _logistic(z: np.ndarray, y: np.ndarray, iters: int = 30) -> tuple[np.ndarray, float]:
-    """L2-penalised logistic regression by Newton's method, classes weighted equally."""
+def _logistic(z: np.ndarray, y: np.ndarray, sw: np.ndarray | None = None, iters: int = 30) -> tuple[np.ndarray, float]:
+    """L2-penalised logistic regression by Newton's method; samples weighted by ``sw``
+    (default: classes weighted equally)."""
     n, f = z.shape
     xb = np.hstack([z, np.ones((n, 1))]).astype(np.float64)
-    pos = max(float(y.sum()), 1.0)
-    neg = max(float(n - y.sum()), 1.0)
-    sw = np.where(y == 1, n / (2 * pos), n / (2 * neg))
+    if sw is None:
+        sw = sample_weights(y, np.zeros(n, bool))
     w = np.zeros(f + 1)
     penalty = np.full(f + 1, L2)
     penalty[-1] = 0.0
