@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -14,13 +15,22 @@ from notelink.sync.engine import Engine, Options, sync
 from notelink.text import section, suggestions
 
 
+def below_links(index: Any, model: hybrid.HybridModel, a: int, b: int) -> float:
+    """How far the pair (a, b) scores below a's links (each seen without its link, as the fit sees it), on the logit."""
+    links = np.array(sorted(index.out_links[a]), np.int64)
+    ones = np.ones(len(links), np.float32)
+    x = hybrid.leakage_free_features(index, np.full(len(links), a), links, ones)
+    logits = model.logits(np.vstack([x, hybrid.pair_features(index, np.array([a]), np.array([b]))]))
+    return float(logits[:-1].mean() - logits[-1])
+
+
 @pytest.fixture(scope="module")
-def index(tmp_path_factory: pytest.TempPathFactory) -> object:
+def index(tmp_path_factory: pytest.TempPathFactory) -> Any:
     tmp = tmp_path_factory.mktemp("feedback")
     return engine_for(make_vault(tmp / "v", n=60), tmp).index()
 
 
-def test_a_rejection_scores_lower_and_an_acceptance_higher(index: object) -> None:
+def test_a_rejection_scores_lower_and_an_acceptance_higher(index: Any) -> None:
     a, b = index.pos["bread alpha.md"], index.pos["bread bravo.md"]
     c = index.pos["stars alpha.md"]
     assert b not in index.out_links[a] and c not in index.out_links[a]
@@ -28,7 +38,8 @@ def test_a_rejection_scores_lower_and_an_acceptance_higher(index: object) -> Non
     rejected = hybrid.fit(index, 0, feedback=hybrid.Feedback(rejected=((a, b),), stamp="s"))
     accepted = hybrid.fit(index, 0, feedback=hybrid.Feedback(accepted=((a, c),)))
     pair = lambda m, j: float(m.scores(hybrid.pair_features(index, np.array([a]), np.array([j])))[0])  # noqa: E731
-    assert pair(rejected, b) < pair(plain, b)
+    # A rejection is contrasted with the note's own links: it falls below them by more.
+    assert below_links(index, rejected, a, b) > below_links(index, plain, a, b)
     assert pair(accepted, c) > pair(plain, c)
     assert (rejected.decisions, rejected.feedback, plain.decisions, plain.feedback) == (1, "s", 0, "")
     assert "1 review decision " in rejected.describe()
@@ -37,7 +48,7 @@ def test_a_rejection_scores_lower_and_an_acceptance_higher(index: object) -> Non
     assert hybrid.fit(index, 0, feedback=hybrid.Feedback()).to_json() == plain.to_json()
 
 
-def test_a_decision_about_a_link_counts_once_as_the_link(index: object) -> None:
+def test_a_decision_about_a_link_counts_once_as_the_link(index: Any) -> None:
     a = index.pos["bread alpha.md"]
     linked = sorted(index.out_links[a])[0]
     x, y_, z = hybrid.training_pairs(index, 0)
@@ -63,7 +74,7 @@ def test_deleting_a_suggestion_refits_on_the_next_sync_and_only_then(tmp_path: P
     target = first.resolver().resolve(suggestions.parse_item(line).target, "bread alpha.md")
     index = first.index()
     a, b = np.array([index.pos["bread alpha.md"]]), np.array([index.pos[target]])
-    before = float(first.scorer().pair_scores(a, b)[0])
+    before = below_links(index, first.scorer().model, int(a[0]), int(b[0]))
     assert first.scorer().model.decisions == 0
 
     note.write_text(text.replace(line + "\n", ""), encoding="utf-8")  # the owner deletes the line
@@ -74,7 +85,7 @@ def test_deleting_a_suggestion_refits_on_the_next_sync_and_only_then(tmp_path: P
     assert second.refitted and model.decisions == 1 and model.feedback
     index = second.index()
     a, b = np.array([index.pos["bread alpha.md"]]), np.array([index.pos[target]])
-    assert float(second.scorer().pair_scores(a, b)[0]) < before
+    assert below_links(index, model, int(a[0]), int(b[0])) > before
     shown = [suggestions.parse_item(x) for x in section.split(note.read_text(encoding="utf-8"))[1]]
     assert all(second.resolver().resolve(it.target, "bread alpha.md") != target for it in shown if it)
 

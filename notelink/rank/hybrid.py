@@ -11,9 +11,10 @@ No leakage: a positive pair's features are computed as if that link were not the
 Its text features use a's words minus the link's own text (the link text would
 otherwise name b), and the graph features never count the edge a → b itself.
 
-The owner's review decisions (:class:`Feedback`) join the fit: an accepted
-suggestion is a positive, a rejected one a negative, each weighing as much as a link
-(:func:`with_feedback`). A rejection is a hard negative: the model ranked it high.
+The owner's review decisions (:class:`Feedback`) join the fit (:func:`with_feedback`):
+an accepted suggestion is a positive; a rejected one, a hard negative (the model ranked
+it high), is a negative and is also contrasted with the note's own positives
+(:func:`contrasts`): "rank what I link above this", more than "pairs that score high are bad".
 
 With fewer than ``MIN_LINKS`` links there is nothing to learn from, and fixed
 weights are used instead (``status`` says which).
@@ -39,7 +40,8 @@ RANDOM_NEGATIVES = 200
 MAX_QUERY_ROWS = 1000  # notes whose links (and random non-links) the weights are fitted on
 MAX_TRAINING_PAIRS = 200_000  # fewer negatives per note in a large vault
 L2 = 1.0
-# A review decision weighs as much as a link: both are the owner saying yes or no to one pair.
+# A review decision weighs as much as this many random negatives (docs/quality.md: weighed
+# as a link, rejections that look like links flatten the weights).
 DECISION_WEIGHT = 1.0
 
 # Used when a vault has too few links to learn from (raw feature units).
@@ -199,14 +201,36 @@ def with_feedback(
 
 def sample_weights(y: np.ndarray, decided: np.ndarray) -> np.ndarray:
     """Links and random negatives weighted so each class weighs the same; a decision
-    weighs ``DECISION_WEIGHT`` links."""
+    weighs ``DECISION_WEIGHT`` random negatives."""
     base = ~decided
     n = max(float(base.sum()), 1.0)
     pos = max(float(y[base].sum()), 1.0)
     neg = max(n - float(y[base].sum()), 1.0)
     sw = np.where(y == 1, n / (2 * pos), n / (2 * neg))
-    sw[decided] = DECISION_WEIGHT * n / (2 * pos)
+    sw[decided] = DECISION_WEIGHT * n / (2 * neg)
     return sw
+
+
+def contrasts(
+    a: np.ndarray, y: np.ndarray, decided: np.ndarray, z: np.ndarray, sw: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rejections as contrasts too: each rejected suggestion (i, j) against each of i's
+    positives (its links, its accepted suggestions), a row z_pos - z_rej with label 1
+    and no intercept; a rejection's contrasts weigh ``sw`` in all, on top of the plain
+    negative it stays. Returns which rows stay plain samples, the contrast rows and their weights."""
+    by_row: dict[int, list[int]] = {}
+    for k in np.flatnonzero(y == 1).tolist():
+        by_row.setdefault(int(a[k]), []).append(k)
+    keep = np.ones(len(y), bool)
+    rows: list[np.ndarray] = []
+    weights: list[float] = []
+    for k in np.flatnonzero(decided & (y == 0)).tolist():
+        pos = by_row.get(int(a[k]))
+        if not pos:
+            continue  # a note with no positive: the rejection is only a plain negative
+        rows += [z[p] - z[k] for p in pos]
+        weights += [float(sw[k]) / len(pos)] * len(pos)
+    return keep, np.array(rows, np.float64).reshape(-1, z.shape[1]), np.array(weights, np.float64)
 
 
 def fit(
@@ -227,7 +251,11 @@ def fit(
     std = x[base].std(0)
     std[std < 1e-6] = 1.0
     z = (x - mean) / std
-    weights, bias = _logistic(z, y, sample_weights(y, decided))
+    sw = sample_weights(y, decided)
+    keep, zd, wd = contrasts(a, y, decided, z, sw)
+    intercept = np.concatenate([np.ones(int(keep.sum())), np.zeros(len(zd))])
+    z, yz, sw = np.vstack([z[keep], zd]), np.concatenate([y[keep], np.ones(len(zd))]), np.concatenate([sw[keep], wd])
+    weights, bias = _logistic(z, yz, sw, intercept)
     boost = mention_boost(index, a[base], b[base], y[base], x[base])
     vault_links = sum(len(out) for out in index.out_links)
     stamp = feedback.stamp if feedback is not None else ""
@@ -263,11 +291,14 @@ def _logit(p: float) -> float:
     return float(np.log(p / (1 - p)))
 
 
-def _logistic(z: np.ndarray, y: np.ndarray, sw: np.ndarray | None = None, iters: int = 30) -> tuple[np.ndarray, float]:
+def _logistic(
+    z: np.ndarray, y: np.ndarray, sw: np.ndarray | None = None, intercept: np.ndarray | None = None, iters: int = 30
+) -> tuple[np.ndarray, float]:
     """L2-penalised logistic regression by Newton's method; samples weighted by ``sw``
-    (default: classes weighted equally)."""
+    (default: classes weighted equally); ``intercept`` 0 marks a row without one (a contrast)."""
     n, f = z.shape
-    xb = np.hstack([z, np.ones((n, 1))]).astype(np.float64)
+    ones = np.ones((n, 1)) if intercept is None else intercept.reshape(n, 1)
+    xb = np.hstack([z, ones]).astype(np.float64)
     if sw is None:
         sw = sample_weights(y, np.zeros(n, bool))
     w = np.zeros(f + 1)
