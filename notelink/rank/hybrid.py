@@ -11,13 +11,20 @@ No leakage: a positive pair's features are computed as if that link were not the
 Its text features use a's words minus the link's own text (the link text would
 otherwise name b), and the graph features never count the edge a → b itself.
 
+The owner's review decisions (:class:`Feedback`) join the fit (:func:`with_feedback`):
+an accepted suggestion is a positive; a rejected one, a hard negative (the model ranked
+it high), is a negative and is also contrasted with the note's own positives
+(:func:`contrasts`): "rank what I link above this", more than "pairs that score high are bad".
+
 With fewer than ``MIN_LINKS`` links there is nothing to learn from, and fixed
 weights are used instead (``status`` says which).
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -37,6 +44,9 @@ L2 = 1.0
 SAMPLE_NOTES = 200  # notes whose top 5 set the threshold of what is shown
 TOP = 5
 HIDDEN_SHARE = 0.10  # of a top 5's expected links, the share the default threshold may cut
+# A review decision weighs as much as this many random negatives (docs/quality.md: weighed
+# as a link, rejections that look like links flatten the weights).
+DECISION_WEIGHT = 1.0
 
 # Used when a vault has too few links to learn from (raw feature units).
 FIXED_WEIGHTS = {
@@ -59,6 +69,8 @@ class HybridModel:
     vault_links: int = 0  # links in the whole vault when fitted (to tell when to refit)
     calibration: tuple[float, float, float] = (1.0, 0.0, 0.0)  # see notelink.rank.calibration
     threshold: float | None = None  # the default minimum probability of a shown suggestion (fitted models)
+    feedback: str = ""  # Feedback.stamp of the review decisions fitted on ("" none)
+    decisions: int = 0  # review decisions that joined the fit
 
     def logits(self, x: np.ndarray) -> np.ndarray:
         mentioned = (x[:, MENTION] > 0).astype(np.float64)
@@ -84,6 +96,7 @@ class HybridModel:
             "weights": self.weights.tolist(), "bias": self.bias, "mean": self.mean.tolist(), "std": self.std.tolist(),
             "fitted": self.fitted, "links": self.links, "mention_boost": self.mention_boost, "features": FEATURES,
             "vault_links": self.vault_links, "calibration": list(self.calibration), "threshold": self.threshold,
+            "feedback": self.feedback, "decisions": self.decisions,
         }  # fmt: skip
 
     @classmethod
@@ -94,13 +107,34 @@ class HybridModel:
         return cls(arr("weights"), float(data["bias"]), arr("mean"), arr("std"), bool(data["fitted"]),
                    int(data["links"]), float(data["mention_boost"]), int(data.get("vault_links", 0)),
                    tuple(float(v) for v in data["calibration"]),
-                   None if data.get("threshold") is None else float(data["threshold"]))  # fmt: skip
+                   None if data.get("threshold") is None else float(data["threshold"]),
+                   str(data.get("feedback", "")), int(data.get("decisions", 0)))  # fmt: skip
 
     def describe(self) -> str:
         if not self.fitted:
             return f"fixed weights (only {self.links} links, fewer than {MIN_LINKS} to learn from)"
-        return (f"fitted on {self.links} links (unlinked-mention boost {self.mention_boost:.2f}; "
+        n = self.decisions
+        decided = f" and {n} review decision{'s' if n != 1 else ''}" if n else ""
+        return (f"fitted on {self.links} links{decided} (unlinked-mention boost {self.mention_boost:.2f}; "
                 f"a suggestion is shown from a probability of {self.threshold or 0:.3f})")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """The owner's review decisions as index pairs (a, b): "a should (not) link to b"."""
+
+    accepted: tuple[tuple[int, int], ...] = ()
+    rejected: tuple[tuple[int, int], ...] = ()
+    stamp: str = ""  # names the decisions (by note path): another stamp, another fit
+
+    @classmethod
+    def of(cls, entries: Iterable[tuple[str, str, str]], pos: Mapping[str, int]) -> Feedback:
+        """From ``(kind, note, target)`` decisions; those about notes not in ``pos`` are left out."""
+        used = sorted(e for e in entries if e[1] in pos and e[2] in pos and e[1] != e[2])
+        text = "\n".join("\t".join(e) for e in used).encode("utf-8", "surrogateescape")
+        stamp = hashlib.sha256(text).hexdigest()[:16] if used else ""
+        pairs = lambda kind: tuple((pos[n], pos[t]) for k, n, t in used if k == kind)  # noqa: E731
+        return cls(pairs("accept"), pairs("reject"), stamp)
 
 
 def fixed() -> HybridModel:
@@ -154,24 +188,95 @@ def leakage_free_features(
     return x
 
 
-def fit(index: VaultIndex, seed: int = 0, progress: OnProgress | None = None) -> HybridModel:
-    """Weights fitted on the vault's links; ``progress`` hears the share done."""
+def with_feedback(
+    index: VaultIndex, a: np.ndarray, b: np.ndarray, y: np.ndarray, feedback: Feedback | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The training pairs with the owner's decisions appended, and which rows are decisions.
+
+    A decision about a pair that is a link now counts once, as the link (an accepted
+    suggestion the owner then linked; a rejection they linked after all); a random
+    negative the owner decided on counts once, as the decision."""
+    none = np.zeros(len(y), bool)
+    if feedback is None:
+        return a, b, y, none
+    fresh = lambda pairs: {(i, j) for i, j in pairs if i != j and j not in index.out_links[i]}  # noqa: E731
+    accepted = fresh(feedback.accepted)
+    rejected = fresh(feedback.rejected) - accepted
+    decided = accepted | rejected
+    if not decided:
+        return a, b, y, none
+    keep = np.array([(i, j) not in decided for i, j in zip(a.tolist(), b.tolist(), strict=True)], bool)
+    pairs = sorted(decided)
+    a2 = np.array([i for i, _ in pairs], np.int64)
+    b2 = np.array([j for _, j in pairs], np.int64)
+    y2 = np.array([1.0 if p in accepted else 0.0 for p in pairs], np.float32)
+    mask = np.concatenate([none[keep], np.ones(len(pairs), bool)])
+    return np.concatenate([a[keep], a2]), np.concatenate([b[keep], b2]), np.concatenate([y[keep], y2]), mask
+
+
+def sample_weights(y: np.ndarray, decided: np.ndarray) -> np.ndarray:
+    """Links and random negatives weighted so each class weighs the same; a decision
+    weighs ``DECISION_WEIGHT`` random negatives."""
+    base = ~decided
+    n = max(float(base.sum()), 1.0)
+    pos = max(float(y[base].sum()), 1.0)
+    neg = max(n - float(y[base].sum()), 1.0)
+    sw = np.where(y == 1, n / (2 * pos), n / (2 * neg))
+    sw[decided] = DECISION_WEIGHT * n / (2 * neg)
+    return sw
+
+
+def contrasts(
+    a: np.ndarray, y: np.ndarray, decided: np.ndarray, z: np.ndarray, sw: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rejections as contrasts too: each rejected suggestion (i, j) against each of i's
+    positives (its links, its accepted suggestions), a row z_pos - z_rej with label 1
+    and no intercept; a rejection's contrasts weigh ``sw`` in all, on top of the plain
+    negative it stays. Returns which rows stay plain samples, the contrast rows and their weights."""
+    by_row: dict[int, list[int]] = {}
+    for k in np.flatnonzero(y == 1).tolist():
+        by_row.setdefault(int(a[k]), []).append(k)
+    keep = np.ones(len(y), bool)
+    rows: list[np.ndarray] = []
+    weights: list[float] = []
+    for k in np.flatnonzero(decided & (y == 0)).tolist():
+        pos = by_row.get(int(a[k]))
+        if not pos:
+            continue  # a note with no positive: the rejection is only a plain negative
+        rows += [z[p] - z[k] for p in pos]
+        weights += [float(sw[k]) / len(pos)] * len(pos)
+    return keep, np.array(rows, np.float64).reshape(-1, z.shape[1]), np.array(weights, np.float64)
+
+
+def fit(
+    index: VaultIndex, seed: int = 0, progress: OnProgress | None = None, feedback: Feedback | None = None
+) -> HybridModel:
+    """Weights fitted on the vault's links and the owner's ``feedback``; ``progress``
+    hears the share done."""
     a, b, y = training_pairs(index, seed)
     links = int(y.sum())
     if links < MIN_LINKS:
         model = fixed()
         model.links = model.vault_links = links
         return model
+    a, b, y, decided = with_feedback(index, a, b, y, feedback)
     x = leakage_free_features(index, a, b, y, progress)
-    mean = x.mean(0)
-    std = x.std(0)
+    base = ~decided
+    mean = x[base].mean(0)
+    std = x[base].std(0)
     std[std < 1e-6] = 1.0
     z = (x - mean) / std
-    weights, bias = _logistic(z, y)
-    boost = mention_boost(index, a, b, y, x)
+    sw = sample_weights(y, decided)
+    keep, zd, wd = contrasts(a, y, decided, z, sw)
+    intercept = np.concatenate([np.ones(int(keep.sum())), np.zeros(len(zd))])
+    z, yz, sw = np.vstack([z[keep], zd]), np.concatenate([y[keep], np.ones(len(zd))]), np.concatenate([sw[keep], wd])
+    weights, bias = _logistic(z, yz, sw, intercept)
+    boost = mention_boost(index, a[base], b[base], y[base], x[base])
     vault_links = sum(len(out) for out in index.out_links)
-    model = HybridModel(weights.astype(np.float32), float(bias), mean, std, True, links, boost, vault_links)
-    model.calibration = calibrate(index, model, a, y, x)
+    stamp = feedback.stamp if feedback is not None else ""
+    model = HybridModel(weights.astype(np.float32), float(bias), mean, std, True, links, boost, vault_links,
+                        feedback=stamp, decisions=int(decided.sum()))  # fmt: skip
+    model.calibration = calibrate(index, model, a[base], y[base], x[base])  # on the random sample, not the decisions
     model.threshold = shown_threshold(index, model, seed)
     return model
 
@@ -218,13 +323,16 @@ def _logit(p: float) -> float:
     return float(np.log(p / (1 - p)))
 
 
-def _logistic(z: np.ndarray, y: np.ndarray, iters: int = 30) -> tuple[np.ndarray, float]:
-    """L2-penalised logistic regression by Newton's method, classes weighted equally."""
+def _logistic(
+    z: np.ndarray, y: np.ndarray, sw: np.ndarray | None = None, intercept: np.ndarray | None = None, iters: int = 30
+) -> tuple[np.ndarray, float]:
+    """L2-penalised logistic regression by Newton's method; samples weighted by ``sw``
+    (default: classes weighted equally); ``intercept`` 0 marks a row without one (a contrast)."""
     n, f = z.shape
-    xb = np.hstack([z, np.ones((n, 1))]).astype(np.float64)
-    pos = max(float(y.sum()), 1.0)
-    neg = max(float(n - y.sum()), 1.0)
-    sw = np.where(y == 1, n / (2 * pos), n / (2 * neg))
+    ones = np.ones((n, 1)) if intercept is None else intercept.reshape(n, 1)
+    xb = np.hstack([z, ones]).astype(np.float64)
+    if sw is None:
+        sw = sample_weights(y, np.zeros(n, bool))
     w = np.zeros(f + 1)
     penalty = np.full(f + 1, L2)
     penalty[-1] = 0.0

@@ -3,7 +3,8 @@ notes' suggestions a run may change.
 
 What the last complete sync fitted (its text model, index matrices and hybrid
 weights) is reused while it still applies, so a run after a few edits recomputes
-only what those edits touch.
+only what those edits touch. The hybrid is fitted on the owner's review decisions
+too, and fitted again when they change.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import numpy as np
 
 from notelink.disk.decisions import Decisions
 from notelink.progress import Progress
-from notelink.rank.hybrid import MIN_LINKS
+from notelink.rank.hybrid import MIN_LINKS, Feedback
 from notelink.rank.methods import Scorer, make_scorer
 from notelink.sync.refresh import Report
 from notelink.sync.settings import Settings
@@ -91,7 +92,12 @@ class Ranker:
             kept = self.kept_hybrid()
             index = self.index()
             stage = self.progress.stage("fitting weights", 1)
-            self._scorer = make_scorer(s.method, index, s.seed, o.binary, o.binary_rerank, kept, stage.update)
+            model = kept
+            if s.method == "hybrid" and kept is None:
+                from notelink.rank import hybrid
+
+                model = hybrid.fit(index, s.seed, stage.update, self.feedback())
+            self._scorer = make_scorer(s.method, index, s.seed, o.binary, o.binary_rerank, model, stage.update)
             stage.done()
             self.refitted = s.method == "hybrid" and kept is None
         return self._scorer
@@ -107,16 +113,20 @@ class Ranker:
         changed = len(run.text_changed()) + len(set(run.previous) - set(run.records))
         return changed <= max(20, 0.05 * len(run.records))
 
+    def feedback(self) -> Feedback:
+        """The review decisions known to this run, as the hybrid fits them."""
+        return Feedback.of(self.run.decisions.entries, self.index().pos)
+
     def kept_hybrid(self) -> Any:
         """The hybrid weights of the last sync, while they still fit the vault: same
-        settings and word model, and the number of links within ``LINK_DRIFT`` of what
-        they were fitted on. Otherwise None, and they are fitted anew."""
+        settings, word model and review decisions, and the number of links within
+        ``LINK_DRIFT`` of what they were fitted on. Otherwise None, and they are fitted anew."""
         from notelink.rank.hybrid import HybridModel
 
         if self.run.settings.method != "hybrid" or not self.reusable():
             return None
         model = HybridModel.from_json(self.run.state.get("hybrid_model") or {})
-        if model is None:
+        if model is None or model.feedback != self.feedback().stamp:
             return None
         links = sum(len(out) for out in self.index().out_links)
         if abs(links - model.vault_links) > max(2, LINK_DRIFT * model.vault_links) or (
