@@ -25,7 +25,6 @@ import numpy as np
 from notelink.progress import OnProgress
 from notelink.rank.index import VaultIndex
 from notelink.rank.signals import FEATURES, TextRows, pair_features
-from notelink.rank.text_matrices import vector_counts
 
 MIN_LINKS = 50
 MENTION = FEATURES.index("mention")
@@ -38,7 +37,7 @@ L2 = 1.0
 FIXED_WEIGHTS = {
     "tfidf": 3.0, "lsa": 1.0, "semantic": 0.5, "mention": 0.3, "mentioned": 0.2, "backlink": 1.0,
     "cocited": 0.5, "coupled": 0.5, "adamic": 0.5, "twohop": 0.3, "tags": 0.5, "folder": 0.2, "popular": 0.2,
-    "alike": 1.0,
+    "alike": 1.0, "template": 0.0,
 }  # fmt: skip
 FIXED_BIAS = -1.5
 
@@ -128,11 +127,11 @@ def leakage_free_features(
     x = pair_features(index, a, b, progress=None if progress is None else lambda f: progress(0.7 * f))
     pos = np.flatnonzero(y == 1)
     if len(pos):
-        counts = [vector_counts(index.records[a[k]], index.link_text(a[k], b[k])) for k in pos]
+        counts = [index.counts_of(a[k], index.link_text(a[k], b[k])) for k in pos]
         tf = index.tfidf_of(counts)
         semantic = None
         if index.semantic is not None:
-            sem_counts = [index.semantic_counts(index.records[a[k]], index.link_text(a[k], b[k])) for k in pos]
+            sem_counts = [index.semantic_counts_of(a[k], index.link_text(a[k], b[k])) for k in pos]
             semantic = index.semantic_of([Counter(c) for c in sem_counts])
         x[pos] = pair_features(index, a[pos], b[pos], TextRows(tf, index.lsa_of(tf), semantic))
     if progress is not None:

@@ -17,6 +17,7 @@ tags       Jaccard overlap of tags
 folder     same folder
 popular    log(1 + notes linking to b), the link a → b itself not counted
 alike      share of a's 10 most similar notes (TF-IDF, weighted) that link to b
+template   cosine of the boilerplate lines both hold (a template's text, kept out of the text signals)
 ========== =================================================================
 
 ``text_rows`` replaces a's text vectors, so a training pair can be scored without the
@@ -48,6 +49,7 @@ FEATURES = [
     "folder",
     "popular",
     "alike",
+    "template",
 ]
 
 
@@ -127,6 +129,7 @@ def _pair_features(index: VaultIndex, a: np.ndarray, b: np.ndarray, text_rows: T
     out[:, col["folder"]] = (index.folders[a] == index.folders[b]).astype(np.float32)
     indegree = index.indegree[b] - _gather(adj, a, b)
     out[:, col["popular"]] = np.log1p(indegree)
+    out[:, col["template"]] = _rowdot(index.template_lines[a], index.template_lines[b])
     if text_rows is not None:
         nbr, w = index.neighbours_of(text_rows.tfidf, a)
     else:

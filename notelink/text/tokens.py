@@ -24,7 +24,7 @@ import unicodedata
 import numpy as np
 import regex
 
-VERSION = 3  # how text is cut into tokens; a cache made with another version is read again
+VERSION = 4  # how text is cut into tokens (and lines); a cache made with another version is read again
 
 _WORD_RE = regex.compile(r"[\p{L}\p{M}\p{N}]+")
 # Scripts that do not put spaces between words (and the marks that extend their
