@@ -31,11 +31,11 @@ NEIGHBOURS = 10  # how many look-alike notes vote on what a note should link to
 # What ranking needs, each with a rough relative cost of building it (the weights of warm()'s progress).
 WARM_COSTS = {"tfidf": 1.2, "lsa": 7.0, "semantic": 1.0, "out_links": 0.2, "adjacency": 0.1,
               "adjacency_t": 0.1, "undirected": 0.1, "indegree": 0.1, "inv_log_degree": 0.1, "mentions": 2.0,
-              "tags": 0.1, "folders": 0.1, "neighbours": 4.0, "template_lines": 0.1}  # fmt: skip
+              "anchor": 0.3, "tags": 0.1, "folders": 0.1, "neighbours": 4.0, "template_lines": 0.1}  # fmt: skip
 EXACT_BELOW = 400  # up to this many notes, every pair is scored exactly (no candidate lists)
 # Computed from every note's records: dropped when a small update changes some notes' rows.
 DERIVED = ("adjacency", "adjacency_t", "undirected", "indegree", "inv_log_degree", "tags", "mentions_t",
-           "tfidf_t", "tfidf_rare_t", "template_lines")  # fmt: skip
+           "tfidf_t", "tfidf_rare_t", "template_lines", "anchor_counts", "anchor_rate", "anchor")  # fmt: skip
 
 
 class VaultIndex(Templates, TextMatrices, LinkGraph, Mentions):

@@ -7,6 +7,7 @@ tfidf      cosine of TF-IDF vectors (shared distinctive words)
 lsa        cosine of LSA vectors (shared topics, even without shared words)
 semantic   cosine of word-vector means trained on the vault (0 without a model)
 mention    a's text outside links contains b's title or an alias (idf weight)
+anchor     when it does: log odds that a note naming b links it, against the vault's average name
 mentioned  b's text contains a's title or an alias
 backlink   b links to a
 cocited    log(1 + notes that link to both)
@@ -39,6 +40,7 @@ FEATURES = [
     "lsa",
     "semantic",
     "mention",
+    "anchor",
     "mentioned",
     "backlink",
     "cocited",
@@ -113,6 +115,7 @@ def _pair_features(index: VaultIndex, a: np.ndarray, b: np.ndarray, text_rows: T
         sa = text_rows.semantic if text_rows is not None else index.semantic[a]
         out[:, col["semantic"]] = (sa * index.semantic[b]).sum(1)
     out[:, col["mention"]] = _gather(index.mentions, a, b)
+    out[:, col["anchor"]] = index.anchor[b] * (out[:, col["mention"]] > 0)
     out[:, col["mentioned"]] = _gather(index.mentions, b, a)
     adj, adj_t, und = index.adjacency, index.adjacency_t, index.undirected
     out[:, col["backlink"]] = _gather(adj, b, a)
