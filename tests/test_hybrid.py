@@ -138,3 +138,16 @@ def test_a_suggestion_with_no_shared_words_still_says_why(tmp_path: Path) -> Non
     index, scorer = engine.index(), engine.scorer()
     reasons = scorer.reasons(index.pos["trips/Lisbon.md"], index.pos["trips/Kyoto.md"])
     assert reasons == ["same folder"]
+
+
+def test_the_mention_boost_follows_the_mentioned_notes_link_odds() -> None:
+    """An unlinked mention of a name hardly ever linked (an ordinary word) is boosted less
+    than one of a name linked wherever it appears; no mention, no boost."""
+    model = hybrid.fixed()
+    model.mention_boost = 2.0
+    x = np.zeros((3, len(FEATURES)), np.float32)
+    x[:2, hybrid.MENTION] = 5.0
+    x[:, hybrid.ANCHOR] = [-3.0, 1.0, 1.0]
+    assert model.boost(x).tolist() == [0.0, 3.0, 0.0]
+    model.mention_boost = 0.0  # a vault whose links never spell out names: no boost at all
+    assert model.boost(x).tolist() == [0.0, 0.0, 0.0]

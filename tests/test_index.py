@@ -31,6 +31,7 @@ def test_updated_rows_equal_a_fresh_build(vault: Path, tmp_path: Path) -> None:
     assert np.allclose(updated.lsa, fresh.lsa, atol=1e-5)
     assert np.allclose(updated.semantic, fresh.semantic, atol=1e-5)
     assert np.allclose(updated.mentions.toarray(), fresh.mentions.toarray())
+    assert np.allclose(updated.anchor, fresh.anchor) and updated.anchor_rate == fresh.anchor_rate
     assert updated.out_links == fresh.out_links
     assert np.allclose(updated.adjacency.toarray(), fresh.adjacency.toarray())
     assert set(updated.neighbours[0][i]) == set(fresh.neighbours[0][i])

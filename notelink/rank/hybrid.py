@@ -33,10 +33,10 @@ from notelink.progress import OnProgress
 from notelink.rank import calibration as platt
 from notelink.rank.index import VaultIndex
 from notelink.rank.signals import FEATURES, TextRows, candidates_many, pair_features
-from notelink.rank.text_matrices import vector_counts
 
 MIN_LINKS = 50
 MENTION = FEATURES.index("mention")
+ANCHOR = FEATURES.index("anchor")
 RANDOM_NEGATIVES = 200
 MAX_QUERY_ROWS = 1000  # notes whose links (and random non-links) the weights are fitted on
 MAX_TRAINING_PAIRS = 200_000  # fewer negatives per note in a large vault
@@ -50,9 +50,9 @@ DECISION_WEIGHT = 1.0
 
 # Used when a vault has too few links to learn from (raw feature units).
 FIXED_WEIGHTS = {
-    "tfidf": 3.0, "lsa": 1.0, "semantic": 0.5, "mention": 0.3, "mentioned": 0.2, "backlink": 1.0,
+    "tfidf": 3.0, "lsa": 1.0, "semantic": 0.5, "mention": 0.3, "anchor": 0.5, "mentioned": 0.2, "backlink": 1.0,
     "cocited": 0.5, "coupled": 0.5, "adamic": 0.5, "twohop": 0.3, "tags": 0.5, "folder": 0.2, "popular": 0.2,
-    "alike": 1.0,
+    "alike": 1.0, "template": 0.0,
 }  # fmt: skip
 FIXED_BIAS = -1.5
 
@@ -65,16 +65,24 @@ class HybridModel:
     std: np.ndarray = field(default_factory=lambda: np.ones(len(FEATURES), np.float32))
     fitted: bool = False
     links: int = 0
-    mention_boost: float = 0.0  # added to the logit of pairs with an unlinked mention
+    mention_boost: float = 0.0  # added to the logit of pairs with an unlinked mention (see boost())
     vault_links: int = 0  # links in the whole vault when fitted (to tell when to refit)
     calibration: tuple[float, float, float] = (1.0, 0.0, 0.0)  # see notelink.rank.calibration
     threshold: float | None = None  # the default minimum probability of a shown suggestion (fitted models)
     feedback: str = ""  # Feedback.stamp of the review decisions fitted on ("" none)
     decisions: int = 0  # review decisions that joined the fit
 
+    def boost(self, x: np.ndarray) -> np.ndarray:
+        """The mention boost of each pair (rows of ``x``): the vault's, moved by how much
+        more or less often than the vault's average name the mentioned note's names are
+        linked where they appear (``anchor``, log odds); none without a mention."""
+        if self.mention_boost <= 0:
+            return np.zeros(x.shape[:-1])
+        mentioned = x[..., MENTION] > 0
+        return np.where(mentioned, np.maximum(0.0, self.mention_boost + x[..., ANCHOR].astype(np.float64)), 0.0)
+
     def logits(self, x: np.ndarray) -> np.ndarray:
-        mentioned = (x[:, MENTION] > 0).astype(np.float64)
-        return ((x - self.mean) / self.std) @ self.weights + self.bias + self.mention_boost * mentioned
+        return ((x - self.mean) / self.std) @ self.weights + self.bias + self.boost(x)
 
     def scores(self, x: np.ndarray) -> np.ndarray:
         """Probability-like scores in (0, 1)."""
@@ -88,7 +96,7 @@ class HybridModel:
     def contributions(self, x: np.ndarray) -> np.ndarray:
         """Each feature's share of the logit, relative to an average pair."""
         out = (x - self.mean) / self.std * self.weights
-        out[MENTION] += self.mention_boost * (x[MENTION] > 0)
+        out[MENTION] += self.boost(x)
         return out
 
     def to_json(self) -> dict[str, object]:
@@ -176,13 +184,14 @@ def leakage_free_features(
     x = pair_features(index, a, b, progress=None if progress is None else lambda f: progress(0.7 * f))
     pos = np.flatnonzero(y == 1)
     if len(pos):
-        counts = [vector_counts(index.records[a[k]], index.link_text(a[k], b[k])) for k in pos]
+        counts = [index.counts_of(a[k], index.link_text(a[k], b[k])) for k in pos]
         tf = index.tfidf_of(counts)
         semantic = None
         if index.semantic is not None:
-            sem_counts = [index.semantic_counts(index.records[a[k]], index.link_text(a[k], b[k])) for k in pos]
+            sem_counts = [index.semantic_counts_of(a[k], index.link_text(a[k], b[k])) for k in pos]
             semantic = index.semantic_of([Counter(c) for c in sem_counts])
         x[pos] = pair_features(index, a[pos], b[pos], TextRows(tf, index.lsa_of(tf), semantic))
+        x[pos, ANCHOR] = unlinked_anchor(index, a[pos], b[pos], x[pos, MENTION])
     if progress is not None:
         progress(1.0)
     return x
@@ -246,6 +255,19 @@ def contrasts(
         rows += [z[p] - z[k] for p in pos]
         weights += [float(sw[k]) / len(pos)] * len(pos)
     return keep, np.array(rows, np.float64).reshape(-1, z.shape[1]), np.array(weights, np.float64)
+
+
+def unlinked_anchor(index: VaultIndex, a: np.ndarray, b: np.ndarray, mention: np.ndarray) -> np.ndarray:
+    """The ``anchor`` feature of pairs a → b that are links, as if that link were not
+    there: b's link odds without a's link (a still names b outside links, where it
+    mentions b, so the notes naming b are as many)."""
+    linked, named = index.anchor_counts
+    out = np.zeros(len(a), np.float32)
+    for k in np.flatnonzero(mention > 0):
+        i, j = int(a[k]), int(b[k])
+        drop = float(index.named_link(i, j))
+        out[k] = index.link_odds(linked[j : j + 1] - drop, named[j : j + 1])[0]
+    return out
 
 
 def fit(

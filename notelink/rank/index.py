@@ -2,9 +2,10 @@
 
 Built from the cached note records (and the trained word model, when there is one)
 each time notes are ranked; every matrix is a cached property, computed on first use.
-:class:`VaultIndex` puts three parts together, as mixins of one object, so that all
+:class:`VaultIndex` puts four parts together, as mixins of one object, so that all
 its matrices share one cache (what :meth:`VaultIndex.updated` copies and
-:func:`dump` keeps): :class:`~notelink.rank.text_matrices.TextMatrices`,
+:func:`dump` keeps): :class:`~notelink.rank.templates.Templates` (which lines are a
+template's), :class:`~notelink.rank.text_matrices.TextMatrices`,
 :class:`~notelink.rank.link_graph.LinkGraph` and :class:`~notelink.rank.mentions.Mentions`.
 The look-alike neighbours, which use the text and the links together, are its own.
 """
@@ -21,7 +22,8 @@ from scipy import sparse
 from notelink.progress import OnProgress
 from notelink.rank.link_graph import LinkGraph
 from notelink.rank.mentions import Mentions
-from notelink.rank.text_matrices import TextMatrices, TextModel, vector_counts
+from notelink.rank.templates import Templates
+from notelink.rank.text_matrices import TextMatrices, TextModel
 from notelink.text.links import Resolver
 from notelink.text.record import NoteRecord
 
@@ -29,14 +31,14 @@ NEIGHBOURS = 10  # how many look-alike notes vote on what a note should link to
 # What ranking needs, each with a rough relative cost of building it (the weights of warm()'s progress).
 WARM_COSTS = {"tfidf": 1.2, "lsa": 7.0, "semantic": 1.0, "out_links": 0.2, "adjacency": 0.1,
               "adjacency_t": 0.1, "undirected": 0.1, "indegree": 0.1, "inv_log_degree": 0.1, "mentions": 2.0,
-              "tags": 0.1, "folders": 0.1, "neighbours": 4.0}  # fmt: skip
+              "anchor": 0.3, "tags": 0.1, "folders": 0.1, "neighbours": 4.0, "template_lines": 0.1}  # fmt: skip
 EXACT_BELOW = 400  # up to this many notes, every pair is scored exactly (no candidate lists)
 # Computed from every note's records: dropped when a small update changes some notes' rows.
 DERIVED = ("adjacency", "adjacency_t", "undirected", "indegree", "inv_log_degree", "tags", "mentions_t",
-           "tfidf_t", "tfidf_rare_t")  # fmt: skip
+           "tfidf_t", "tfidf_rare_t", "template_lines", "anchor_counts", "anchor_rate", "anchor")  # fmt: skip
 
 
-class VaultIndex(TextMatrices, LinkGraph, Mentions):
+class VaultIndex(Templates, TextMatrices, LinkGraph, Mentions):
     text_picks: list[np.ndarray] | None = None  # set by :attr:`neighbours` when it used candidate lists
 
     def __init__(
@@ -167,8 +169,9 @@ class VaultIndex(TextMatrices, LinkGraph, Mentions):
     def updated(self, records: dict[str, NoteRecord]) -> VaultIndex | None:
         """This index with a few notes' records replaced, recomputing only their rows.
 
-        None when that cannot be done exactly enough: notes added or removed, or a
-        changed note with a new title or aliases (every note's mentions would change)."""
+        None when that cannot be done exactly enough: notes added or removed, a changed
+        note with a new title or aliases (every note's mentions would change), or a line
+        that the change makes boilerplate or not (:mod:`notelink.rank.templates`)."""
         if sorted(records) != self.order:
             return None
         changed = [i for i, rel in enumerate(self.order) if records[rel] is not self.records[i]]
@@ -179,12 +182,18 @@ class VaultIndex(TextMatrices, LinkGraph, Mentions):
         out = copy.copy(self)  # every matrix computed so far, shared until replaced
         out.frozen = True
         out.records = [records[rel] for rel in self.order]
+        if any(out.records[i].lines != self.records[i].lines for i in changed):
+            before, after = [self.records[i] for i in changed], [out.records[i] for i in changed]
+            out.line_notes = self.line_notes_after(before, after)
+            out.forget("boilerplate")
+            if out.boilerplate != self.boilerplate:
+                return None  # a line became boilerplate or stopped being one: every note holding it changes
         out.forget("text_picks")  # other notes' lists may now miss a changed note
         if not changed:
             return out
         out.forget(*DERIVED)
         rows = np.array(changed, np.int64)
-        counts = [vector_counts(out.records[i]) for i in changed]
+        counts = [out.counts_of(i) for i in changed]
         if self.computed("tfidf"):
             new_tfidf = out.tfidf_of(counts)
             out.tfidf = _replace_rows(self.tfidf, rows, new_tfidf)
@@ -197,9 +206,9 @@ class VaultIndex(TextMatrices, LinkGraph, Mentions):
                 out.neighbours = (nbr, w)
         if self.computed("semantic") and self.semantic is not None:
             out.semantic = self.semantic.copy()
-            out.semantic[rows] = out.semantic_of([out.semantic_counts(out.records[i]) for i in changed])
+            out.semantic[rows] = out.semantic_of([out.semantic_counts_of(i) for i in changed])
         if self.computed("shared_word_weights"):
-            new_weights = out.shared_word_weights_of([out.records[i] for i in changed])
+            new_weights = out.shared_word_weights_of(changed)
             out.shared_word_weights = _replace_rows(self.shared_word_weights, rows, new_weights)
         if self.computed("out_links"):
             out.out_links = list(self.out_links)

@@ -7,6 +7,7 @@ tfidf      cosine of TF-IDF vectors (shared distinctive words)
 lsa        cosine of LSA vectors (shared topics, even without shared words)
 semantic   cosine of word-vector means trained on the vault (0 without a model)
 mention    a's text outside links contains b's title or an alias (idf weight)
+anchor     when it does: log odds that a note naming b links it, against the vault's average name
 mentioned  b's text contains a's title or an alias
 backlink   b links to a
 cocited    log(1 + notes that link to both)
@@ -17,6 +18,7 @@ tags       Jaccard overlap of tags
 folder     same folder
 popular    log(1 + notes linking to b), the link a → b itself not counted
 alike      share of a's 10 most similar notes (TF-IDF, weighted) that link to b
+template   cosine of the boilerplate lines both hold (a template's text, kept out of the text signals)
 ========== =================================================================
 
 ``text_rows`` replaces a's text vectors, so a training pair can be scored without the
@@ -38,6 +40,7 @@ FEATURES = [
     "lsa",
     "semantic",
     "mention",
+    "anchor",
     "mentioned",
     "backlink",
     "cocited",
@@ -48,6 +51,7 @@ FEATURES = [
     "folder",
     "popular",
     "alike",
+    "template",
 ]
 
 
@@ -111,6 +115,7 @@ def _pair_features(index: VaultIndex, a: np.ndarray, b: np.ndarray, text_rows: T
         sa = text_rows.semantic if text_rows is not None else index.semantic[a]
         out[:, col["semantic"]] = (sa * index.semantic[b]).sum(1)
     out[:, col["mention"]] = _gather(index.mentions, a, b)
+    out[:, col["anchor"]] = index.anchor[b] * (out[:, col["mention"]] > 0)
     out[:, col["mentioned"]] = _gather(index.mentions, b, a)
     adj, adj_t, und = index.adjacency, index.adjacency_t, index.undirected
     out[:, col["backlink"]] = _gather(adj, b, a)
@@ -127,6 +132,7 @@ def _pair_features(index: VaultIndex, a: np.ndarray, b: np.ndarray, text_rows: T
     out[:, col["folder"]] = (index.folders[a] == index.folders[b]).astype(np.float32)
     indegree = index.indegree[b] - _gather(adj, a, b)
     out[:, col["popular"]] = np.log1p(indegree)
+    out[:, col["template"]] = _rowdot(index.template_lines[a], index.template_lines[b])
     if text_rows is not None:
         nbr, w = index.neighbours_of(text_rows.tfidf, a)
     else:

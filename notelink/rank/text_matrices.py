@@ -8,7 +8,7 @@ matrix is a cached property of the index, computed on first use.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -23,7 +23,7 @@ TITLE_WEIGHT = 3  # in a note's word-vector mean, its title and alias words coun
 COMMON_WORD_SHARE = 0.25  # words in more than this share of notes are never a reason
 
 
-def vector_counts(rec: NoteRecord, minus: dict[str, int] | None = None) -> Counter[str]:
+def vector_counts(rec: NoteRecord, minus: Mapping[str, int] | None = None) -> Counter[str]:
     """The words a note's vectors are made of: its prose, plus its title and aliases.
 
     ``minus`` takes words out (a link's own text, when that link is a training example)."""
@@ -72,9 +72,27 @@ class TextMatrices:
     dims: int | None
     frozen: bool  # given a TextModel: vocab, idf and LSA projection are not fitted
 
+    template_words: Callable[[int], dict[str, int]]  # by rank/templates.py
+
+    def counts_of(self, i: int, minus: Mapping[str, int] | None = None) -> Counter[str]:
+        """:func:`vector_counts` of note i, the words of its boilerplate lines and ``minus`` taken out."""
+        template = self.template_words(i)
+        if template and minus:
+            template = dict(Counter(template) + Counter(minus))
+        return vector_counts(self.records[i], template or minus)
+
+    def prose_counts(self, i: int) -> Mapping[str, int]:
+        """Note i's prose word counts, the words of its boilerplate lines taken out."""
+        terms, template = self.records[i].terms, self.template_words(i)
+        if not template:
+            return terms
+        c = Counter(terms.to_dict() if isinstance(terms, Terms) else terms)
+        c.subtract(template)
+        return {w: n for w, n in c.items() if n > 0}
+
     @cached_property
     def vocab(self) -> dict[str, int]:
-        return textvec.build_vocab(vector_counts(r) for r in self.records)
+        return textvec.build_vocab(self.counts_of(i) for i in range(len(self.records)))
 
     @cached_property
     def idf(self) -> np.ndarray:
@@ -108,10 +126,10 @@ class TextMatrices:
         keep = self.doc_freq <= COMMON_WORD_SHARE * len(self) if len(self) >= 10 else np.ones(len(self.vocab), bool)
         return self.idf.astype(np.float64) * keep
 
-    def shared_word_weights_of(self, records: list[NoteRecord]) -> sparse.csr_matrix:
-        """Per note, idf × (1 + ln tf) of its prose words (see :attr:`reason_columns`):
-        the product of two rows ranks the words the notes share."""
-        m = textvec.counts_matrix((r.terms for r in records), self.vocab)
+    def shared_word_weights_of(self, rows: Iterable[int]) -> sparse.csr_matrix:
+        """Per note of ``rows``, idf × (1 + ln tf) of its prose words, boilerplate left out
+        (see :attr:`reason_columns`): the product of two rows ranks the words the notes share."""
+        m = textvec.counts_matrix((self.prose_counts(i) for i in rows), self.vocab)
         # In place: a copy of a vault-sized matrix is not free
         np.log(m.data, out=m.data)
         m.data += 1
@@ -121,14 +139,14 @@ class TextMatrices:
 
     @cached_property
     def shared_word_weights(self) -> sparse.csr_matrix:
-        return self.shared_word_weights_of(self.records)
+        return self.shared_word_weights_of(range(len(self.records)))
 
     def tfidf_of(self, counts: list[dict[str, int]]) -> sparse.csr_matrix:
         return textvec.tfidf(textvec.counts_matrix(counts, self.vocab), self.idf)
 
     @cached_property
     def tfidf(self) -> sparse.csr_matrix:
-        counts = textvec.counts_matrix((vector_counts(r) for r in self.records), self.vocab)
+        counts = textvec.counts_matrix((self.counts_of(i) for i in range(len(self.records))), self.vocab)
         if "idf" not in self.__dict__:  # fitted on these counts, unless it was given (a frozen index)
             self.__dict__["idf"] = textvec.idf_weights(counts)
         return textvec.tfidf(counts, self.__dict__["idf"])
@@ -158,11 +176,20 @@ class TextMatrices:
     def semantic(self) -> np.ndarray | None:
         if self.model is None:
             return None
-        return self.semantic_of(self.semantic_counts(r) for r in self.records)
+        return self.semantic_of(self.semantic_counts_of(i) for i in range(len(self.records)))
+
+    def semantic_counts_of(self, i: int, minus: Mapping[str, int] | None = None) -> Counter[str]:
+        """:meth:`semantic_counts` of note i, the words of its boilerplate lines taken out."""
+        return titled(self.counts_of(i, minus), self.records[i])
 
     @staticmethod
     def semantic_counts(rec: NoteRecord, minus: dict[str, int] | None = None) -> Counter[str]:
-        c = vector_counts(rec, minus)
-        for w, n in rec.title_terms.items():
-            c[w] += (TITLE_WEIGHT - 1) * n
-        return c
+        """The words a note's word-vector mean is made of: :func:`vector_counts`, title words weighted."""
+        return titled(vector_counts(rec, minus), rec)
+
+
+def titled(c: Counter[str], rec: NoteRecord) -> Counter[str]:
+    """``c`` with the title and alias words of ``rec`` counted ``TITLE_WEIGHT`` times in all."""
+    for w, n in rec.title_terms.items():
+        c[w] += (TITLE_WEIGHT - 1) * n
+    return c

@@ -254,7 +254,7 @@ def _inline(children: list[Any], note: ParsedNote, prose: list[tuple[str, int | 
         if kind == "text" and not in_url_link:
             prose.append((child.content, in_note_link))
         elif kind in ("softbreak", "hardbreak"):
-            prose.append((" ", None))
+            prose.append(("\n", None))  # a line of its own (a template's lines: text/lines.py)
         elif kind == "wikilink":
             link = _split_wikilink(child.meta["inner"], child.meta["embed"])
             if link.target or link.heading:

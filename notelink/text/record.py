@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any, Protocol
 
 from notelink.text import section, suggestions
+from notelink.text.lines import plain_lines, short_lines
 from notelink.text.links import stem
 from notelink.text.parse import parse_note
 from notelink.text.tokens import cased_tokens, name_tokens, tokenize
@@ -114,10 +115,11 @@ class NoteRecord:
     terms: Mapping[str, int] = field(default_factory=dict)  # prose word counts (link texts included), as Terms
     title_terms: dict[str, int] = field(default_factory=dict)  # title and alias word counts
     edges: list[list[Any]] = field(default_factory=list)  # [raw target, {token: count} of its link text (name_tokens)]
-    # The tokens outside links (tokens.name_tokens), space-separated: where mentions are
-    # found. Held zlib-compressed (plain_text() gives it back): as text it is about the
-    # size of the vault.
+    # The tokens outside links (tokens.name_tokens), a line of the note per line (text/lines.py):
+    # where mentions are found. Held zlib-compressed (plain_text() gives it back): as text
+    # it is about the size of the vault.
     plain: str | bytes = ""
+    lines: dict[str, int] = field(default_factory=dict)  # its short lines of plain, counted (lines.short_lines)
     cased: list[str] = field(default_factory=list)  # its words whose case a name may need (tokens.case_matters)
     enabled: bool = True
     items: list[list[Any]] = field(default_factory=list)  # [raw target, ticked] in the section
@@ -136,6 +138,7 @@ class NoteRecord:
         # A note's name is in many sections: one string for it, not one per section.
         self.items = [[sys.intern(t), ticked] for t, ticked in self.items]
         self.offered_targets = [sys.intern(t) for t in self.offered_targets]
+        self.lines = {sys.intern(line): n for line, n in self.lines.items()}  # a template's lines: one string each
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Through __init__ (and __post_init__'s interning) in the process that unpickles it
@@ -209,6 +212,7 @@ def build_note(rel: str, size: int, mtime_ns: int, data: bytes, text: str) -> Lo
         if not link.embed and link.target:
             edges.setdefault(link.target, Counter()).update(name_tokens(shown))
     items = suggestions.items(body)
+    lines = plain_lines(parsed.plain)
     record = NoteRecord(
         rel=rel,
         size=size,
@@ -222,7 +226,8 @@ def build_note(rel: str, size: int, mtime_ns: int, data: bytes, text: str) -> Lo
         terms=dict(Counter(tokens)),
         title_terms=dict(Counter(title_tokens)),
         edges=[[target, dict(c)] for target, c in sorted(edges.items())],
-        plain=" ".join(name_tokens(parsed.plain)),
+        plain="\n".join(lines),
+        lines=short_lines(lines),
         cased=cased_tokens(parsed.plain),
         enabled=parsed.enabled,
         items=[[i.target, i.checked] for i in items if i is not None],

@@ -24,7 +24,7 @@ import unicodedata
 import numpy as np
 import regex
 
-VERSION = 3  # how text is cut into tokens; a cache made with another version is read again
+VERSION = 4  # how text is cut into tokens (and lines); a cache made with another version is read again
 
 _WORD_RE = regex.compile(r"[\p{L}\p{M}\p{N}]+")
 # Scripts that do not put spaces between words (and the marks that extend their
@@ -124,3 +124,57 @@ def token_ids(tokens: list[str], lexicon: dict[str, int]) -> np.ndarray:
     ([0, 1, 0], [2, 0], ['a', 'b', 'c'])
     """
     return np.fromiter((lexicon.setdefault(t, len(lexicon)) for t in tokens), np.int32, len(tokens))
+
+
+# Function words that tell English from Spanish prose (the plural rules of mention_key).
+LANGUAGE_WORDS = {
+    "en": frozenset("the and of to is that it for with this are was".split()),
+    "es": frozenset("de la el que los las del se por una para con".split()),
+}
+
+
+def fold_accents(word: str) -> str:
+    """``word`` without the marks on its Latin letters (``canción`` → ``cancion``); a word
+    in another script is left as it is (its marks are part of its letters).
+
+    >>> fold_accents("canción"), fold_accents("ação"), fold_accents("नमस्ते"), fold_accents("ёлка")
+    ('cancion', 'acao', 'नमस्ते', 'ёлка')
+    """
+    if word.isascii():
+        return word
+    bare = "".join(c for c in unicodedata.normalize("NFD", word) if not unicodedata.combining(c))
+    return unicodedata.normalize("NFC", bare) if bare.isascii() else word
+
+
+def mention_key(word: str, language: str | None) -> str:
+    """The form a name and the text that may mention it are compared in: accents folded,
+    and in an English or Spanish vault a plural's ``s``/``es`` dropped (the same rule on
+    both sides, so ``classes`` meets ``class`` and ``redes neuronales`` ``red neuronal``).
+
+    >>> [mention_key(w, "en") for w in ("classes", "class", "libraries", "library", "networks", "bus")]
+    ['class', 'class', 'library', 'library', 'network', 'bus']
+    >>> [mention_key(w, "es") for w in ("redes", "red", "neuronales", "canciones", "canción", "clases", "clase")]
+    ['red', 'red', 'neuronal', 'cancion', 'cancion', 'clase', 'clase']
+    """
+    word = fold_accents(word)
+    if language not in LANGUAGE_WORDS or len(word) < 4 or not word.isalpha() or not word.isascii():
+        return word
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        word = word[:-1]
+    if language == "en":
+        if word.endswith("ie") and len(word) > 4:
+            return word[:-2] + "y"
+        return word[:-1] if word.endswith(("se", "xe", "ze", "che", "she")) else word
+    return word[:-1] if len(word) > 3 and word[-1] == "e" and word[-2] in "lrndjz" else word
+
+
+def vault_language(counts: dict[str, int]) -> str | None:
+    """``en`` or ``es`` when the function words of one outnumber the other's three to one
+    in ``counts`` (a vault's word counts), else None (mixed, or another language).
+
+    >>> vault_language({"the": 40, "de": 3}), vault_language({"the": 10, "de": 9})
+    ('en', None)
+    """
+    score = {lang: sum(counts.get(w, 0) for w in words) for lang, words in LANGUAGE_WORDS.items()}
+    en, es = score["en"], score["es"]
+    return "en" if en > 3 * es else "es" if es > 3 * en else None
