@@ -346,7 +346,7 @@ def review_simulation(root: Path, protocol: str = "A", seed: int = 0) -> ReviewS
 def shown_and_judged(index: Any, scorer: Any, split: Split, reviewed: list[str]) -> Any:
     """The simulated owner's decisions: each reviewed note's top ``SHOWN`` suggestions
     (its own links left out, as a section leaves them out), accepted if held out, else rejected."""
-    from notelink.rank.hybrid import Feedback
+    from notelink.rank.feedback import Feedback
 
     rows = [index.pos[q] for q in reviewed]
     exclude = [set() for _ in index.order]

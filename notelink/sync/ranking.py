@@ -16,7 +16,8 @@ import numpy as np
 
 from notelink.disk.decisions import Decisions
 from notelink.progress import Progress
-from notelink.rank.hybrid import MIN_LINKS, Feedback
+from notelink.rank.feedback import Feedback
+from notelink.rank.hybrid import MIN_LINKS
 from notelink.rank.methods import Scorer, make_scorer
 from notelink.sync.refresh import Report
 from notelink.sync.settings import Settings
