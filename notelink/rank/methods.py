@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -25,6 +26,7 @@ from notelink.rank.topk import best_of, top_k_by
 
 JL_EPS = 0.3
 BINARY_RERANK = 100
+HYBRID_ROWS = 32  # notes whose candidates go through one pair_features call
 
 
 class Scorer:
@@ -43,6 +45,14 @@ class Scorer:
         self, rows: list[int], k: int, exclude: list[set[int]], min_score: float, progress: OnProgress | None = None
     ) -> list[list[tuple[int, float]]]:
         return top_k_by(self.score_rows, len(self.index), k, exclude, min_score, rows, progress=progress)
+
+    def ranking_blocks(self, rows: list[int]) -> Iterator[tuple[list[int], np.ndarray]] | None:
+        """``rows`` a block at a time, each with its scores of every note: sorted by score
+        down, then index, the ranking ``rank`` gives of all notes (-inf: left out); None
+        when this scorer's ``rank`` is not such an order."""
+        if type(self).rank is not Scorer.rank:
+            return None
+        return _blocks(rows, 256, lambda chunk: np.array(self.score_rows(chunk), np.float64))
 
     def reasons(self, a: int, b: int) -> list[str]:
         return self.reasons_many([(a, b)])[0]
@@ -75,6 +85,14 @@ class Scorer:
                 best = np.lexsort((cols, -vals))[:n]  # ties: alphabetical (the vocabulary is sorted)
                 out.append([words[c] for c in cols[best]])
         return out
+
+
+def _blocks(
+    rows: list[int], size: int, scores: Callable[[list[int]], np.ndarray]
+) -> Iterator[tuple[list[int], np.ndarray]]:
+    for start in range(0, len(rows), size):
+        chunk = rows[start : start + size]
+        yield chunk, scores(chunk)
 
 
 def _shared(words: list[str]) -> list[str]:
@@ -138,13 +156,17 @@ class HybridScorer(Scorer):
     ) -> list[list[tuple[int, float]]]:
         out = []
         full = k > 50  # a complete ranking (evaluation) needs the notes outside the candidates too
-        for start in range(0, len(rows), 32):  # one pair_features call for 32 notes' candidates
-            chunk = rows[start : start + 32]
+        for start in range(0, len(rows), HYBRID_ROWS):
+            chunk = rows[start : start + HYBRID_ROWS]
             scores = self.score_rows(chunk, full)
             out += [best_of(scores[r], k, exclude[i] | {i}, min_score) for r, i in enumerate(chunk)]
             if progress is not None:
                 progress(len(out) / len(rows))
         return out
+
+    def ranking_blocks(self, rows: list[int]) -> Iterator[tuple[list[int], np.ndarray]] | None:
+        full = len(self.index) > 50  # as in rank(rows, k=every note)
+        return _blocks(rows, HYBRID_ROWS, lambda chunk: self.score_rows(chunk, full))
 
     def reasons_many(self, pairs: list[tuple[int, int]]) -> list[list[str]]:
         if not pairs:
