@@ -134,21 +134,20 @@ class HybridScorer(Scorer):
         ``full``, the other notes follow in TF-IDF order, below every candidate (so a
         complete ranking exists, as evaluation needs); without, they score -1."""
         n = len(self.index)
-        out = np.full((len(rows), n), -1.0, np.float64)
         if not rows:
-            return out
+            return np.full((0, n), -1.0, np.float64)
         cands = candidates_many(self.index, rows)
+        if full and n > len(cands[0]) + 1:
+            out = -1.0 + 0.5 * np.asarray((self.index.tfidf[rows] @ self.index.tfidf_t).toarray(), np.float64)
+            out[np.arange(len(rows)), rows] = -1.0
+        else:
+            out = np.full((len(rows), n), -1.0, np.float64)
         a = np.concatenate([np.full(len(c), i) for i, c in zip(rows, cands, strict=True)])
         scores = self.pair_scores(a.astype(np.int64), np.concatenate(cands))
         at = 0
         for r, cand in enumerate(cands):
             out[r, cand] = scores[at : at + len(cand)]
             at += len(cand)
-        if full and n > len(cands[0]) + 1:
-            tf = np.asarray((self.index.tfidf[rows] @ self.index.tfidf_t).toarray(), np.float64)
-            for r, (i, cand) in enumerate(zip(rows, cands, strict=True)):
-                rest = np.setdiff1d(np.arange(n), np.append(cand, i))
-                out[r, rest] = -1.0 + 0.5 * tf[r, rest]
         return out
 
     def rank(
