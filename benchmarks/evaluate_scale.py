@@ -5,11 +5,13 @@
 
 For each size: generate a vault (benchmarks/make_vault.py, seed 1), then run the
 protocol for the hybrid in a child process (this script with ``--child``), which
-prints the figures and each phase's seconds (``Progress.timings``); wall time and peak
-RSS come from ``wait4``. With ``--old SRC`` (a source tree of older notelink, e.g.
+prints the figures and each phase's seconds (``Progress.timings``, wall); wall time,
+CPU seconds (user + system: the figure to read on a shared machine) and peak RSS come
+from ``wait4``. With ``--old SRC`` (a source tree of older notelink, e.g.
 ``git archive COMMIT | tar -x -C SRC``), the same run with that code for the sizes in
 ``--old-notes``: before/after. With ``--profile N``, a cProfile of the run at N notes
-(top functions by cumulative time, printed). Writes docs/performance.md's EVALUATE section.
+(top functions by cumulative time, printed). Writes docs/performance.md's EVALUATE
+section (or ``--section NAME``'s).
 """
 
 from __future__ import annotations
@@ -68,7 +70,7 @@ def run(vault: Path, protocol: str, source: str | None = None, profile: bool = F
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError(f"evaluate failed with {status}")
     summary = json.loads(out)
-    summary.update(wall=time.perf_counter() - start, rss_mb=usage.ru_maxrss / 1024)
+    summary.update(wall=time.perf_counter() - start, cpu=usage.ru_utime + usage.ru_stime, rss_mb=usage.ru_maxrss / 1024)
     return summary
 
 
@@ -80,7 +82,8 @@ def phase_seconds(timings: dict[str, float], phase: str) -> float:
 def row(n: int, code: str, r: dict) -> str:
     res, t = r["result"], r["timings"]
     phases = " | ".join(f"{phase_seconds(t, p):.1f}" if t else "" for p in PHASES)
-    return (f"| {n:,} | {code} | {res['queries']:,} | {r['wall']:.1f} s | {phases} | {r['rss_mb']:,.0f} MiB "
+    return (f"| {n:,} | {code} | {res['queries']:,} | {r['wall']:.1f} s | {r['cpu']:.1f} s | {phases} "
+            f"| {r['rss_mb']:,.0f} MiB "
             f"| {res['ndcg@10']:.4f} | {res['mrr']:.4f} |")  # fmt: skip
 
 
@@ -91,6 +94,7 @@ def main() -> None:
     parser.add_argument("--old", help="source tree of the code to compare with")
     parser.add_argument("--old-notes", type=int, nargs="*", default=[10000])
     parser.add_argument("--profile", type=int, help="profile the run at this size")
+    parser.add_argument("--section", default="EVALUATE", help="the docs/performance.md section to write")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--profile-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -110,16 +114,19 @@ def main() -> None:
     cmd = f"python benchmarks/evaluate_scale.py --notes {' '.join(map(str, args.notes))} --protocol {args.protocol}"
     if args.old:
         cmd += f" --old OLD --old-notes {' '.join(map(str, args.old_notes))}"
+    if args.section != "EVALUATE":
+        cmd += f" --section {args.section}"
     lines = [
         f"`{cmd}` ({os.cpu_count()} cores)",
         "",
-        "| notes | code | queries | wall | " + " | ".join(PHASES) + " | peak RSS | nDCG@10 | MRR |",
-        "|---:|---|---:|---:|" + "---:|" * len(PHASES) + "---:|---:|---:|",
+        "| notes | code | queries | wall | CPU | " + " | ".join(PHASES) + " | peak RSS | nDCG@10 | MRR |",
+        "|---:|---|---:|---:|---:|" + "---:|" * len(PHASES) + "---:|---:|---:|",
         *rows,
     ]
     table = "\n".join(lines)
     print(table)
-    replace_between(ROOT / "docs" / "performance.md", "<!-- EVALUATE:BEGIN -->", "<!-- EVALUATE:END -->", table)
+    begin, end = f"<!-- {args.section}:BEGIN -->", f"<!-- {args.section}:END -->"
+    replace_between(ROOT / "docs" / "performance.md", begin, end, table)
 
 
 if __name__ == "__main__":
