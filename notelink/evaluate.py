@@ -22,6 +22,7 @@ True
 from __future__ import annotations
 
 import math
+import os
 import random
 import re
 import shutil
@@ -35,6 +36,8 @@ from typing import Any
 import numpy as np
 
 from notelink.errors import ReadError
+from notelink.progress import OnProgress, Progress, Stage
+from notelink.rank.topk import first_k
 from notelink.text import wikilink
 from notelink.text.links import Resolver
 from notelink.text.parse import markdown
@@ -98,13 +101,16 @@ class Split:
         return sum(len(h) for h in self.queries.values())
 
 
-def make_split(root: Path, protocol: str, config: Config | None = None) -> Split:
+def make_split(root: Path, protocol: str, config: Config | None = None, progress: OnProgress | None = None) -> Split:
+    """``progress`` hears the share of notes read."""
     files, _ = scan(root, config or load_config(root))
     rels = [f.rel for f in files]
     resolver = Resolver(rels)
     rng = random.Random(SPLIT_SEED)
     split = Split({}, {}, {})
-    for f in files:
+    for done, f in enumerate(files):
+        if progress is not None and done % 256 == 0:
+            progress(done / len(files))
         try:
             text = read_bytes(f).decode("utf-8")
         except (ReadError, UnicodeDecodeError):
@@ -175,16 +181,32 @@ def score(
     """The protocol's figures. ``ranked`` gives each query's full ranking; as pairs it
     is read one query at a time, so a large vault's rankings are never all held."""
     pairs = ranked.items() if isinstance(ranked, Mapping) else ranked
-    per_query: dict[str, tuple[float, float, float, float]] = {}
+    return figures(method, protocol, dict(_ranking_figures(pairs, split)), split, seconds)
+
+
+def _ranking_figures(
+    pairs: Iterable[tuple[str, list[str]]], split: Split
+) -> Iterator[tuple[str, tuple[float, float, float, float]]]:
     for q, ranking in pairs:
         held = split.queries.get(q)
         if held is None:
             continue
         order = [r for r in ranking if r != q and r not in split.remaining[q]]
         hits = [1 if r in held else 0 for r in order]
-        first = next((i for i, h in enumerate(hits) if h), None)
-        per_query[q] = (sum(hits[:5]) / len(held), sum(hits[:10]) / len(held),
-                        0.0 if first is None else 1 / (first + 1), ndcg_at(hits, len(held)))  # fmt: skip
+        yield q, query_figures(hits[:10], next((i for i, h in enumerate(hits) if h), None), len(held))
+
+
+def query_figures(hits: list[int], first: int | None, n_held: int) -> tuple[float, float, float, float]:
+    """(Recall@5, Recall@10, reciprocal rank, nDCG@10) of one query from the hits of its
+    first 10 and the 0-based rank of its first hit (None: none)."""
+    return (sum(hits[:5]) / n_held, sum(hits[:10]) / n_held, 0.0 if first is None else 1 / (first + 1),
+            ndcg_at(hits, n_held))  # fmt: skip
+
+
+def figures(
+    method: str, protocol: str, per_query: Mapping[str, tuple[float, float, float, float]], split: Split, seconds: float
+) -> Result:
+    """The macro-averages of :func:`query_figures` over the split's queries (0 for one not ranked)."""
     r5, r10, mrr, nd = [], [], [], []
     for q in split.queries:  # the split's order (the bootstrap resamples this list)
         a, b, c, d = per_query.get(q, (0.0, 0.0, 0.0, 0.0))
@@ -206,21 +228,25 @@ def evaluate(
     dims: int | None = None,
     use_binary: bool = False,
     rerank: int = 100,
+    progress: Progress | None = None,
 ) -> list[Result]:
-    """Run the protocol for each method on a temporary copy of the vault (never on it)."""
+    """Run the protocol for each method on a temporary copy of the vault (never on it);
+    ``progress`` shows each phase (a method's own stages named after it)."""
     from notelink.sync.engine import Engine, Options
 
-    split = make_split(root, protocol)
+    progress = progress or Progress(enabled=False)
+    stage = progress.stage("split", 1)
+    split = make_split(root, protocol, progress=stage.update)
+    stage.done()
     results = []
     with tempfile.TemporaryDirectory(prefix="notelink-eval-") as tmp:
         copy = Path(tmp) / "vault"
-        shutil.copytree(root, copy, symlinks=True, ignore=shutil.ignore_patterns(".git", ".trash"))
-        for rel, text in split.texts.items():
-            (copy / rel).write_bytes(text.encode("utf-8"))
+        _copy_vault(root, copy, split, progress)
         for method in methods:
             start = time.perf_counter()
             options = Options(method=method, seed=seed, dim=dim, dims=dims, binary=use_binary, binary_rerank=rerank)
-            engine = Engine(copy, options, cache_dir=str(Path(tmp) / method))
+            named = _Named(progress, f"{method}: ")
+            engine = Engine(copy, options, cache_dir=str(Path(tmp) / method), progress=named)
             try:
                 engine.refresh()
                 index = engine.index()
@@ -230,17 +256,87 @@ def evaluate(
                                       time.perf_counter() - start, note=str(e)))  # fmt: skip
                 continue
             rows = [index.pos[q] for q in split.queries if q in index.pos]
-            results.append(score(method, protocol, _rankings(index, scorer, rows), split, time.perf_counter() - start))
+            stage = named.stage(f"ranking {len(rows):,} queries", len(rows))
+            blocks = scorer.ranking_blocks(rows)
+            if blocks is None:  # no score rows: every query's full ranking, the slow way
+                per_query = dict(_ranking_figures(_rankings(index, scorer, rows, stage), split))
+            else:
+                per_query = dict(_row_figures(index, split, blocks, stage))
+            stage.done()
+            results.append(figures(method, protocol, per_query, split, time.perf_counter() - start))
     return results
 
 
-def _rankings(index: Any, scorer: Any, rows: list[int], block: int = 256) -> Iterator[tuple[str, list[str]]]:
+class _Named(Progress):
+    """Stages of ``progress`` named with a prefix (the method they belong to)."""
+
+    def __init__(self, progress: Progress, prefix: str) -> None:
+        super().__init__(progress.enabled, progress.stream)
+        self.timings = progress.timings
+        self.inner, self.prefix = progress, prefix
+
+    def stage(self, name: str, total: float) -> Stage:
+        return self.inner.stage(self.prefix + name, total)
+
+
+def _copy_vault(root: Path, copy: Path, split: Split, progress: Progress) -> None:
+    """The vault copied (not its .git or .trash), the split's query texts written over theirs."""
+    skip = {".git", ".trash"}
+    total = 0
+    for _, folders, names in os.walk(root):
+        folders[:] = [f for f in folders if f not in skip]
+        total += len(names)
+    stage = progress.stage("copying the vault", total)
+    copied = 0
+
+    def copy_file(src: str, dst: str) -> None:
+        nonlocal copied
+        shutil.copy2(src, dst)
+        copied += 1
+        stage.update(copied)
+
+    shutil.copytree(root, copy, symlinks=True, ignore=shutil.ignore_patterns(*skip), copy_function=copy_file)
+    for rel, text in split.texts.items():
+        (copy / rel).write_bytes(text.encode("utf-8"))
+    stage.done()
+
+
+def _row_figures(
+    index: Any, split: Split, blocks: Iterable[tuple[list[int], np.ndarray]], stage: Stage
+) -> Iterator[tuple[str, tuple[float, float, float, float]]]:
+    """Each query's figures read off its score row (the order: score down, then index)
+    without sorting it: its 10 best by partition, its first hit's rank by counting the
+    notes above it. Left out: -inf scores, the query itself, the targets it still links to."""
+    done = 0
+    for chunk, scores in blocks:
+        s = np.array(scores, np.float64)
+        s[np.isnan(s)] = -np.inf
+        for r, i in enumerate(chunk):
+            q, row = index.order[i], s[r]
+            row[[i, *(index.pos[t] for t in split.remaining[q] if t in index.pos)]] = -np.inf
+            held = np.array(sorted(index.pos[t] for t in split.queries[q] if t in index.pos), np.int64)
+            live = held[row[held] > -np.inf]
+            first = None
+            if len(live):
+                best = int(live[np.lexsort((live, -row[live]))[0]])
+                first = int(np.count_nonzero(row > row[best]) + np.count_nonzero(row[:best] == row[best]))
+            hits = np.isin(first_k(row, 10), held).astype(int).tolist()
+            yield q, query_figures(hits, first, len(split.queries[q]))
+        done += len(chunk)
+        stage.update(done)
+
+
+def _rankings(
+    index: Any, scorer: Any, rows: list[int], stage: Stage | None = None, block: int = 256
+) -> Iterator[tuple[str, list[str]]]:
     """Each query's ranking of every other note, ``block`` queries at a time."""
     exclude: list[set[int]] = [set() for _ in index.order]
     for start in range(0, len(rows), block):
         chunk = rows[start : start + block]
         for i, row in zip(chunk, scorer.rank(chunk, len(index), exclude, -math.inf), strict=True):
             yield index.order[i], [index.order[j] for j, _ in row]
+        if stage is not None:
+            stage.update(start + len(chunk))
 
 
 def document_similarity(

@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import json
+import math
 import random
+import shutil
 from pathlib import Path
 
+import numpy as np
+import pytest
 from click.testing import CliRunner
+from test_hybrid import make_vault
+from test_progress import Recording
 
+from notelink.app import Notelink
 from notelink.cli import main
-from notelink.evaluate import bootstrap_ci, evaluate, make_split, ndcg_at, occurrences
+from notelink.evaluate import Result, bootstrap_ci, evaluate, make_split, ndcg_at, occurrences, score
+from notelink.rank import index as index_module
+from notelink.rank import signals
+from notelink.rank.topk import first_k
+from notelink.sync.engine import Engine, Options
 
 from conftest import snapshot
 
@@ -88,3 +99,68 @@ def test_evaluate_cli_json(vault: Path) -> None:
     assert set(row) == {"method", "protocol", "queries", "held_out", "recall@5", "recall@10", "mrr", "ndcg@10",
                         "ndcg@10_ci95", "seconds"}  # fmt: skip
     assert row["protocol"] == "A2"
+
+
+def test_first_k_is_a_full_sorts_head_even_among_ties() -> None:
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        n = int(rng.integers(1, 40))
+        s = rng.integers(0, 4, n).astype(np.float64)  # few values: ties everywhere
+        s[rng.random(n) < 0.2] = -np.inf
+        k = int(rng.integers(0, n + 2))
+        full = sorted((j for j in range(n) if s[j] > -np.inf), key=lambda j: (-s[j], j))
+        assert first_k(s, k).tolist() == full[:k], (s.tolist(), k)
+
+
+def islands_vault(root: Path) -> Path:
+    """Topic notes, plus notes that share no word with any other: their score rows are
+    mostly ties, so the 10 best and the first hit's rank depend on the tie-break."""
+    make_vault(root, n=60)
+    for i in range(12):
+        links = " ".join(f"[[island {(i + d) % 12}]]" for d in (1, 2, 5))
+        (root / f"island {i}.md").write_text(f"# island {i}\n\nword{i}a word{i}b\n{links}\n", encoding="utf-8")
+    return root
+
+
+def full_sort_result(root: Path, tmp: Path, method: str, protocol: str, use_binary: bool = False) -> Result:
+    """The reference: every query's complete ranking, sorted, then scored."""
+    split = make_split(root, protocol)
+    copy = tmp / "copy"
+    shutil.copytree(root, copy)
+    for rel, text in split.texts.items():
+        (copy / rel).write_text(text, encoding="utf-8")
+    engine = Engine(copy, Options(method=method, binary=use_binary), cache_dir=str(tmp / "ref-cache"))
+    engine.refresh()
+    index, scorer = engine.index(), engine.scorer()
+    rows = [index.pos[q] for q in split.queries]
+    full = scorer.rank(rows, len(index), [set() for _ in index.order], -math.inf)
+    ranked = {index.order[i]: [index.order[j] for j, _ in r] for i, r in zip(rows, full, strict=True)}
+    return score(method, protocol, ranked, split, 0.0)
+
+
+@pytest.mark.parametrize(
+    ("method", "protocol", "use_binary"),
+    [("tfidf", "A", False), ("hybrid", "A", False), ("hybrid", "A2", False), ("randproj", "A", True)],
+)
+def test_figures_from_score_rows_equal_a_full_sort(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, method: str, protocol: str, use_binary: bool
+) -> None:
+    monkeypatch.setattr(index_module, "EXACT_BELOW", 0)  # the large-vault path: the hybrid ranks candidates first
+    monkeypatch.setattr(signals, "EXACT_BELOW", 0)
+    root = islands_vault(tmp_path / "v")
+    (got,) = evaluate(root, [method], protocol, use_binary=use_binary)
+    want = full_sort_result(root, tmp_path, method, protocol, use_binary)
+    assert got.per_query == want.per_query
+    assert {**got.as_dict(), "seconds": 0} == {**want.as_dict(), "seconds": 0}
+    assert 0 < got.mrr < 1 and 0 < got.ndcg10 < 1
+
+
+def test_evaluate_shows_each_phase(tmp_path: Path) -> None:
+    progress = Recording()  # as the CLI's, on a terminal
+    Notelink(make_vault(tmp_path / "v", n=30), str(tmp_path / "cache"), progress).evaluate(["tfidf"], "A")
+    queries = len(make_split(tmp_path / "v", "A").queries)
+    for name in ("split", "copying the vault", "tfidf: reading notes", f"tfidf: ranking {queries:,} queries"):
+        fractions = progress.seen.get(name)
+        assert fractions, f"{name} never said how far it was"
+        assert all(0 <= f <= 1.0001 for f in fractions) and fractions == sorted(fractions), name
+        assert name in progress.timings

@@ -205,7 +205,8 @@ class Notelink:
 
         if not self.root.is_dir():
             raise VaultError(f"{self.root}: vault folder does not exist")
-        return evaluate(self.root, methods or list(METHODS), protocol, seed, dims=dims, use_binary=binary)
+        methods = methods or list(METHODS)
+        return evaluate(self.root, methods, protocol, seed, dims=dims, use_binary=binary, progress=self.progress)
 
     # --- naming notes ----------------------------------------------------------------
     @staticmethod

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -25,6 +26,7 @@ from notelink.rank.topk import best_of, top_k_by
 
 JL_EPS = 0.3
 BINARY_RERANK = 100
+HYBRID_ROWS = 32  # notes whose candidates go through one pair_features call
 
 
 class Scorer:
@@ -43,6 +45,14 @@ class Scorer:
         self, rows: list[int], k: int, exclude: list[set[int]], min_score: float, progress: OnProgress | None = None
     ) -> list[list[tuple[int, float]]]:
         return top_k_by(self.score_rows, len(self.index), k, exclude, min_score, rows, progress=progress)
+
+    def ranking_blocks(self, rows: list[int]) -> Iterator[tuple[list[int], np.ndarray]] | None:
+        """``rows`` a block at a time, each with its scores of every note: sorted by score
+        down, then index, the ranking ``rank`` gives of all notes (-inf: left out); None
+        when this scorer's ``rank`` is not such an order."""
+        if type(self).rank is not Scorer.rank:
+            return None
+        return _blocks(rows, 256, lambda chunk: np.array(self.score_rows(chunk), np.float64))
 
     def reasons(self, a: int, b: int) -> list[str]:
         return self.reasons_many([(a, b)])[0]
@@ -75,6 +85,14 @@ class Scorer:
                 best = np.lexsort((cols, -vals))[:n]  # ties: alphabetical (the vocabulary is sorted)
                 out.append([words[c] for c in cols[best]])
         return out
+
+
+def _blocks(
+    rows: list[int], size: int, scores: Callable[[list[int]], np.ndarray]
+) -> Iterator[tuple[list[int], np.ndarray]]:
+    for start in range(0, len(rows), size):
+        chunk = rows[start : start + size]
+        yield chunk, scores(chunk)
 
 
 def _shared(words: list[str]) -> list[str]:
@@ -118,21 +136,20 @@ class HybridScorer(Scorer):
         ``full``, the other notes follow in TF-IDF order, below every candidate (so a
         complete ranking exists, as evaluation needs); without, they score -1."""
         n = len(self.index)
-        out = np.full((len(rows), n), -1.0, np.float64)
         if not rows:
-            return out
+            return np.full((0, n), -1.0, np.float64)
         cands = candidates_many(self.index, rows)
+        if full and n > len(cands[0]) + 1:
+            out = -1.0 + 0.5 * np.asarray((self.index.tfidf[rows] @ self.index.tfidf_t).toarray(), np.float64)
+            out[np.arange(len(rows)), rows] = -1.0
+        else:
+            out = np.full((len(rows), n), -1.0, np.float64)
         a = np.concatenate([np.full(len(c), i) for i, c in zip(rows, cands, strict=True)])
         scores = self.pair_scores(a.astype(np.int64), np.concatenate(cands))
         at = 0
         for r, cand in enumerate(cands):
             out[r, cand] = scores[at : at + len(cand)]
             at += len(cand)
-        if full and n > len(cands[0]) + 1:
-            tf = np.asarray((self.index.tfidf[rows] @ self.index.tfidf_t).toarray(), np.float64)
-            for r, (i, cand) in enumerate(zip(rows, cands, strict=True)):
-                rest = np.setdiff1d(np.arange(n), np.append(cand, i))
-                out[r, rest] = -1.0 + 0.5 * tf[r, rest]
         return out
 
     def rank(
@@ -143,8 +160,8 @@ class HybridScorer(Scorer):
         while that is at least ``min_score``. Notes outside the candidates score 0."""
         out = []
         full = k > 50  # a complete ranking (evaluation) needs the notes outside the candidates too
-        for start in range(0, len(rows), 32):  # one pair_features call for 32 notes' candidates
-            chunk = rows[start : start + 32]
+        for start in range(0, len(rows), HYBRID_ROWS):
+            chunk = rows[start : start + HYBRID_ROWS]
             scores = self.score_rows(chunk, full)
             out += [self._calibrated(best_of(scores[r], k, exclude[i] | {i}, -math.inf), min_score)
                     for r, i in enumerate(chunk)]  # fmt: skip
@@ -157,6 +174,10 @@ class HybridScorer(Scorer):
         p = self.model.probabilities(np.log(s) - np.log1p(-s), np.arange(len(ranked), dtype=np.float64))
         p[s <= 1e-15] = 0.0  # outside the candidates (scored below 0 by score_rows)
         return [(j, float(q)) for (j, _), q in zip(ranked, p, strict=True) if q >= min_score]
+
+    def ranking_blocks(self, rows: list[int]) -> Iterator[tuple[list[int], np.ndarray]] | None:
+        full = len(self.index) > 50  # as in rank(rows, k=every note)
+        return _blocks(rows, HYBRID_ROWS, lambda chunk: self.score_rows(chunk, full))
 
     def reasons_many(self, pairs: list[tuple[int, int]]) -> list[list[str]]:
         if not pairs:

@@ -7,6 +7,8 @@ blocks, so memory stays at ``block × N`` scores, never N × N.
 >>> v = np.array([[1, 0], [0.9, 0.1], [0, 1], [0.6, 0.8]], dtype=np.float32)
 >>> [[j for j, _ in row] for row in top_k(v, k=2, exclude=[{1}, set(), set(), set()], min_score=0.5)]
 [[3], [0, 3], [3], [2, 1]]
+>>> first_k(np.array([0.5, 0.0, 0.0, 0.9, 0.0, -np.inf]), 3).tolist()
+[3, 0, 1]
 """
 
 from __future__ import annotations
@@ -69,3 +71,19 @@ def best_of(s: np.ndarray, k: int, exclude: set[int], min_score: float) -> list[
     cand = np.argpartition(-s, want - 1)[:want] if want < n else np.arange(n)
     order = sorted(cand.tolist(), key=lambda j: (-float(s[j]), j))
     return [(j, float(s[j])) for j in order if s[j] >= min_score and s[j] > -np.inf][:k]
+
+
+def first_k(s: np.ndarray, k: int) -> np.ndarray:
+    """The indices of the ``k`` best scores of one row, best first, ties broken by index even
+    at the k-th place (as a full sort by (-score, index) would), never a -inf."""
+    n = len(s)
+    if k >= n:
+        cand = np.flatnonzero(s > -np.inf)
+        return cand[np.lexsort((cand, -s[cand]))][:k]
+    if k <= 0:
+        return np.zeros(0, np.int64)
+    t = -np.partition(-s, k - 1)[k - 1]  # the k-th best score
+    above = np.flatnonzero(s > t)
+    above = above[np.lexsort((above, -s[above]))]
+    tied = np.flatnonzero(s == t)[: k - len(above)] if t > -np.inf else np.zeros(0, np.int64)
+    return np.concatenate([above, tied])
