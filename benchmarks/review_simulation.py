@@ -1,5 +1,5 @@
 """The review simulation (issue 16, point 6): what the owner's decisions on 30% of the
-notes gain the other 70% (``notelink.evaluate.review_simulation``).
+notes gain the other 70% (``notelink.evaluate.review.review_simulation``).
 
     python benchmarks/review_simulation.py ../shared/vaults/* [--protocol A --protocol A2] [--json]
 
@@ -12,7 +12,7 @@ import argparse
 import json
 from pathlib import Path
 
-from notelink.evaluate import review_simulation
+from notelink.evaluate.review import review_simulation
 
 
 def main() -> None:

@@ -49,7 +49,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
                "notelink.shell", "notelink.shell.*",
                "notelink.__main__", "notelink.lsp", "notelink.lsp.*", "notelink.lsp_*"),
     "app": ("notelink.app", "notelink.app.*", "notelink.app_*"),
-    "evaluate": ("notelink.evaluate",),
+    "evaluate": ("notelink.evaluate", "notelink.evaluate.*"),
     "sync": ("notelink.sync", "notelink.sync.*"),
     "rank": ("notelink.rank", "notelink.rank.*"),
     "model": ("notelink.model", "notelink.model.*"),
