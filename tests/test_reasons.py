@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+import pytest
+
+from notelink.rank.signals import FEATURES
 from notelink.sync.engine import Engine, Options
 
 SPANISH = ["compost", "semilla", "tomate", "raíz", "riego", "poda", "abono", "hoja", "maceta", "huerta", "suelo", "sol"]
@@ -45,3 +49,25 @@ def test_a_word_in_every_note_of_a_minority_language_is_common(tmp_path: Path) -
     col = index.vocab
     assert index.language_notes[col["zorb"]] == 10 and index.reason_columns[col["zorb"]] == 0
     assert index.language_notes[col["compost"]] == 30 and index.reason_columns[col["compost"]] > 0
+
+
+def test_the_strongest_kind_of_reason_comes_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A mention and a link back come before the words and tags that raised the score more."""
+    root = tmp_path / "v"
+    root.mkdir()
+    (root / "Sourdough Starter.md").write_text("Wild yeast culture for [[Bread]], fed with rye flour. #baking\n")
+    (root / "Bread.md").write_text("Feed the sourdough starter with rye flour before baking. #baking\n")
+    (root / "Other.md").write_text("Nothing in common here at all.\n")
+    engine = Engine(root, Options(method="hybrid"), cache_dir=str(tmp_path / "cache"))
+    engine.refresh()
+    index, scorer = engine.index(), engine.scorer()
+    order = {"tfidf": 4.0, "tags": 3.0, "mention": 2.0, "backlink": 1.0}
+    share = np.array([order.get(name, -1.0) for name in FEATURES])
+    monkeypatch.setattr(scorer.model, "contributions", lambda x: share.copy())
+    assert scorer.reasons(index.pos["Bread.md"], index.pos["Sourdough Starter.md"]) == [
+        'mentions "Sourdough Starter"',
+        "links here",
+    ]
+    # When no signal raised the score, what the pair has still says why
+    monkeypatch.setattr(scorer.model, "contributions", lambda x: -np.ones(len(FEATURES)))
+    assert scorer.reasons(index.pos["Bread.md"], index.pos["Sourdough Starter.md"])[0].startswith("mentions")
