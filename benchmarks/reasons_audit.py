@@ -36,7 +36,8 @@ LATEX = set(
 )
 LINE = re.compile(r"^\s*[-*+] \[ \] .*$")
 # The strongest signal first: the kind of each reason, by its first words.
-ORDER = [("mention", 'mentions "'), ("backlink", "links here"), ("neighbours", "both "), ("neighbours", "via "),
+ORDER = [("mention", 'mentions "'), ("backlink", "links here"), ("backlink", "mentions this note"),
+         ("neighbours", "both "), ("neighbours", "via "),
          ("tags", "#"), ("words", "shared: ")]  # fmt: skip
 
 

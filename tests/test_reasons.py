@@ -71,3 +71,15 @@ def test_the_strongest_kind_of_reason_comes_first(tmp_path: Path, monkeypatch: p
     # When no signal raised the score, what the pair has still says why
     monkeypatch.setattr(scorer.model, "contributions", lambda x: -np.ones(len(FEATURES)))
     assert scorer.reasons(index.pos["Bread.md"], index.pos["Sourdough Starter.md"])[0].startswith("mentions")
+
+
+def test_a_pair_with_nothing_else_in_common_says_the_words_of_their_names(tmp_path: Path) -> None:
+    root = tmp_path / "v"
+    (root / "plans").mkdir(parents=True)
+    (root / "Garden Planning.md").write_text("---\ntags: [home]\n---\n", encoding="utf-8")  # no prose
+    (root / "plans/Garden Tools.md").write_text("Rake and spade, oiled in winter.\n", encoding="utf-8")
+    (root / "Bread.md").write_text("Flour, water, salt.\n", encoding="utf-8")
+    engine = Engine(root, Options(method="hybrid"), cache_dir=str(tmp_path / "cache"))
+    engine.refresh()
+    index, scorer = engine.index(), engine.scorer()
+    assert scorer.reasons(index.pos["Garden Planning.md"], index.pos["plans/Garden Tools.md"]) == ["shared: garden"]

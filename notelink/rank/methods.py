@@ -21,6 +21,7 @@ from notelink.progress import OnProgress
 from notelink.rank import binary, hybrid, registry
 from notelink.rank.index import VaultIndex
 from notelink.rank.signals import FEATURES, PAIR_CHUNK, candidates_many, pair_features
+from notelink.rank.text_matrices import vector_counts
 from notelink.rank.topk import best_of, top_k_by
 
 JL_EPS = 0.3
@@ -176,7 +177,16 @@ class HybridScorer(Scorer):
                         found[reason] = (REASON_ORDER.index(name if name not in TEXT_SIGNALS else "text"), -contrib[f])
             if found:
                 return sorted(found, key=found.__getitem__)[:MAX_REASONS]
-        return shared
+        return _shared(self._name_words(a, b))
+
+    def _name_words(self, a: int, b: int, n: int = 3) -> list[str]:
+        """The key words the two notes share counting their titles and aliases (a note of
+        links only, say), rarest first: the last reason, when the pair has no other."""
+        idx = self.index
+        other = vector_counts(idx.records[b])
+        cols = [idx.vocab[w] for w in vector_counts(idx.records[a]) if w in other and w in idx.vocab]
+        keep = sorted((-idx.reason_columns[c], idx.vocab_words[c]) for c in cols if idx.reason_columns[c] > 0)
+        return [w for _, w in keep[:n]]
 
     def _graph_reason(self, name: str, a: int, b: int, value: float) -> str | None:
         idx = self.index
