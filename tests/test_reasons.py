@@ -78,8 +78,11 @@ def test_a_pair_with_nothing_else_in_common_says_the_words_of_their_names(tmp_pa
     (root / "plans").mkdir(parents=True)
     (root / "Garden Planning.md").write_text("---\ntags: [home]\n---\n", encoding="utf-8")  # no prose
     (root / "plans/Garden Tools.md").write_text("Rake and spade, oiled in winter.\n", encoding="utf-8")
-    (root / "Bread.md").write_text("Flour, water, salt.\n", encoding="utf-8")
+    (root / "Walks by the River.md").write_text("We went there with the dog and it was so nice.\n", encoding="utf-8")
+    (root / "plans/Songs by the Sea.md").write_text("---\ntags: [music]\n---\n", encoding="utf-8")
     engine = Engine(root, Options(method="hybrid"), cache_dir=str(tmp_path / "cache"))
     engine.refresh()
     index, scorer = engine.index(), engine.scorer()
     assert scorer.reasons(index.pos["Garden Planning.md"], index.pos["plans/Garden Tools.md"]) == ["shared: garden"]
+    # never a function word, even from a name
+    assert scorer.reasons(index.pos["Walks by the River.md"], index.pos["plans/Songs by the Sea.md"]) == []

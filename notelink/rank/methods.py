@@ -18,7 +18,7 @@ from scipy import sparse
 
 from notelink.model import textvec
 from notelink.progress import OnProgress
-from notelink.rank import binary, hybrid, registry
+from notelink.rank import binary, function_words, hybrid, registry
 from notelink.rank.index import VaultIndex
 from notelink.rank.signals import FEATURES, PAIR_CHUNK, candidates_many, pair_features
 from notelink.rank.text_matrices import vector_counts
@@ -185,7 +185,14 @@ class HybridScorer(Scorer):
         idx = self.index
         other = vector_counts(idx.records[b])
         cols = [idx.vocab[w] for w in vector_counts(idx.records[a]) if w in other and w in idx.vocab]
-        keep = sorted((-idx.reason_columns[c], idx.vocab_words[c]) for c in cols if idx.reason_columns[c] > 0)
+        counts = textvec.counts_matrix([idx.records[a].terms, idx.records[b].terms], idx.vocab)
+        langs = np.bitwise_or.reduce(function_words.note_languages(counts, idx.function_word_languages))
+        held = function_words.bits(np.asarray(idx.function_word_languages[cols].toarray() > 0))
+        keep = sorted(
+            (-idx.reason_columns[c], idx.vocab_words[c])
+            for c, h in zip(cols, held, strict=True)
+            if idx.reason_columns[c] > 0 and not h & langs
+        )
         return [w for _, w in keep[:n]]
 
     def _graph_reason(self, name: str, a: int, b: int, value: float) -> str | None:
