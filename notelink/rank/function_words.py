@@ -52,10 +52,11 @@ def note_languages(counts: sparse.csr_matrix, languages: sparse.csr_matrix) -> n
     return bits((hits >= NEAR_BEST * best) & (hits >= MIN_HITS))
 
 
-def drop_function_words(m: sparse.csr_matrix, counts: sparse.csr_matrix, languages: sparse.csr_matrix) -> None:
+def drop_function_words(m: sparse.csr_matrix, notes: np.ndarray, languages: sparse.csr_matrix) -> None:
     """Zero, in place, each entry of ``m`` whose word is a function word of its row's languages
-    (``counts``: the rows' word counts)."""
-    notes = note_languages(counts, languages)
-    words = bits(np.asarray(languages.toarray() > 0)) if languages.shape[0] else np.zeros(0, np.uint64)
+    (``notes``: their bit masks, :func:`note_languages`)."""
+    words = np.zeros(languages.shape[0], np.uint64)
+    held = np.repeat(np.arange(languages.shape[0]), np.diff(languages.indptr))
+    np.bitwise_or.at(words, held, np.uint64(1) << languages.indices.astype(np.uint64))
     rows = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))
     m.data[(notes[rows] & words[m.indices]) != 0] = 0

@@ -147,12 +147,12 @@ class TextMatrices:
         the function words of its languages (:mod:`notelink.rank.function_words`): the
         product of two rows ranks the words the notes share."""
         m = textvec.counts_matrix((r.terms for r in records), self.vocab)
-        counts = m.copy()
+        languages = function_words.note_languages(m, self.function_word_languages)
         # In place: a copy of a vault-sized matrix is not free
         np.log(m.data, out=m.data)
         m.data += 1
         m.data *= self.reason_columns.astype(np.float32)[m.indices]
-        function_words.drop_function_words(m, counts, self.function_word_languages)
+        function_words.drop_function_words(m, languages, self.function_word_languages)
         m.eliminate_zeros()  # the common words, never a reason
         return m
 
