@@ -188,10 +188,15 @@ def related(
         rel, related = app.related(note, limit, _options(method=method, dims=dims, binary=binary))
     except NoSuchNote as e:
         raise click.UsageError(str(e)) from None
-    rows = [{"note": r.note, "title": r.title, "score": round(r.score, 4)} for r in related]
+    rows = [{"note": r.note, "title": r.title, "score": round(r.score, 4), "reasons": r.reasons} for r in related]
     if not as_json:
-        click.echo(f"related to {rel}:\n  {'score':>6}  {'title':<40}  note")
-    _output(rows, as_json, lambda row: f"  {row['score']:6.3f}  {row['title'][:40]:<40}  {row['note']}")
+        click.echo(f"related to {rel}:\n  {'score':>6}  {'title':<40}  note — why")
+    _output(rows, as_json, _related_line)
+
+
+def _related_line(row: dict[str, Any]) -> str:
+    why = f" — {'; '.join(row['reasons'])}" if row["reasons"] else ""
+    return f"  {row['score']:6.3f}  {row['title'][:40]:<40}  {row['note']}{why}"
 
 
 @main.command()

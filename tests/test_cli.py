@@ -24,7 +24,12 @@ def test_related_json_by_path_and_by_title(vault: Path) -> None:
     assert code == 0
     rows = json.loads(out)
     assert len(rows) == 10
-    assert set(rows[0]) == {"note", "title", "score"}
+    assert set(rows[0]) == {"note", "title", "score", "reasons"}
+    # The reasons are those the note's section gives
+    section = (vault / "kitchen/bread/Hydration.md").read_text(encoding="utf-8").split("notelink:begin")[1]
+    assert all(r["reasons"] and f" — {'; '.join(r['reasons'])}" in section for r in rows[:5])
+    _, text, _ = run("related", "Hydration", "--vault", str(vault), "--limit", "1")
+    assert text.splitlines()[2].endswith(f"{rows[0]['note']} — {'; '.join(rows[0]['reasons'])}")
     scores = [r["score"] for r in rows]
     assert scores == sorted(scores, reverse=True)
     assert all(r["note"] != "kitchen/bread/Hydration.md" for r in rows)

@@ -117,12 +117,15 @@ class Notelink:
 
     # --- questions -------------------------------------------------------------------
     def related(self, note: str, limit: int = 10, options: Options | None = None) -> tuple[str, list[Related]]:
-        """The note ``note`` names (a path or a title) and the notes related to it, best first."""
+        """The note ``note`` names (a path or a title) and the notes related to it, best
+        first, each with its reasons."""
         engine = self.engine(options)
         engine.refresh()
         rel = self.find_note(engine, note)
         ranked = engine.ranking([rel], k=limit, min_score=-1.0).get(rel, [])
-        return rel, [Related(r, engine.records[r].title, s) for r, s in ranked]
+        pos = engine.index().pos
+        said = engine.scorer().reasons_many([(pos[rel], pos[r]) for r, _ in ranked])
+        return rel, [Related(r, engine.records[r].title, s, why) for (r, s), why in zip(ranked, said, strict=True)]
 
     def search(self, query: str, limit: int = 10) -> list[Found]:
         """Notes ranked for a free-text query, by meaning and by words, with a snippet."""

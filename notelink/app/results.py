@@ -42,6 +42,7 @@ class Related:
     note: str
     title: str
     score: float
+    reasons: list[str] = field(default_factory=list)  # why, as the note's section says it
 
 
 @dataclass

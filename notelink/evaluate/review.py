@@ -28,7 +28,7 @@ class ReviewSimulation:
     rejected: int
     before: Result  # the other query notes, ranked by the model fitted without feedback
     after: Result  # the same notes, ranked by the model refitted with it
-    ndcg10_gain_ci: tuple[float, float]  # 95% bootstrap interval of the paired difference
+    ndcg10_gain_ci: tuple[float, float]  # bootstrap confidence interval of the paired difference
     seconds: float
 
     def as_dict(self) -> dict[str, Any]:

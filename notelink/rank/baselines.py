@@ -1,4 +1,4 @@
-"""Simple baselines the default method must beat (issue 16's "Measured" table).
+"""Simple baselines the default method must beat (docs/quality.md, the baseline table).
 
 Both put notes with a primary signal first and order the rest by TF-IDF cosine:
 

@@ -19,14 +19,21 @@ from scipy import sparse
 
 from notelink.model import textvec
 from notelink.progress import OnProgress
-from notelink.rank import binary, hybrid, registry
+from notelink.rank import binary, function_words, hybrid, registry
 from notelink.rank.index import VaultIndex
 from notelink.rank.signals import FEATURES, PAIR_CHUNK, candidates_many, pair_features
+from notelink.rank.text_matrices import vector_counts
 from notelink.rank.topk import best_of, top_k_by
 
 JL_EPS = 0.3
 BINARY_RERANK = 100
 HYBRID_ROWS = 32  # notes whose candidates go through one pair_features call
+MAX_REASONS = 2
+TEXT_SIGNALS = ("tfidf", "lsa", "semantic")  # said as the words the notes share
+# The strongest kind of reason first: a mention with its phrase, a link back, shared
+# neighbours, tags, key terms; then what holds for many pairs (folder, popularity, look-alikes).
+REASON_ORDER = ["mention", "backlink", "mentioned", "coupled", "adamic", "cocited", "twohop", "tags", "text",
+                "alike", "folder", "popular"]  # fmt: skip
 
 
 class Scorer:
@@ -187,20 +194,39 @@ class HybridScorer(Scorer):
         return [self._reasons(a, b, x, _shared(w)) for (a, b), x, w in zip(pairs, feats, shared, strict=True)]
 
     def _reasons(self, a: int, b: int, x: np.ndarray, shared: list[str]) -> list[str]:
+        """Up to ``MAX_REASONS`` reasons, the strongest kind first (:data:`REASON_ORDER`),
+        from the signals that raised this pair's score; when none did, from every signal
+        the pair has (so each suggestion says why)."""
         contrib = self.model.contributions(x)
-        said: list[str] = []
-        text_said = False
-        for f in np.argsort(-contrib, kind="stable"):
-            if contrib[f] <= 0 or len(said) == 2:
-                break
-            name = FEATURES[f]
-            if name in ("tfidf", "lsa", "semantic"):
-                if not text_said:
-                    text_said = True
-                    said += shared
-            elif (reason := self._graph_reason(name, a, b, x[f])) is not None and reason not in said:
-                said.append(reason)
-        return said or shared
+        for raised in (True, False):
+            found: dict[str, tuple[int, float]] = {}
+            for f in np.argsort(-contrib, kind="stable"):
+                if raised and contrib[f] <= 0:
+                    break
+                name = FEATURES[f]
+                said = shared if name in TEXT_SIGNALS else [self._graph_reason(name, a, b, x[f])]
+                for reason in said:
+                    if reason is not None and reason not in found:
+                        found[reason] = (REASON_ORDER.index(name if name not in TEXT_SIGNALS else "text"), -contrib[f])
+            if found:
+                return sorted(found, key=found.__getitem__)[:MAX_REASONS]
+        return _shared(self._name_words(a, b))
+
+    def _name_words(self, a: int, b: int, n: int = 3) -> list[str]:
+        """The key words the two notes share counting their titles and aliases (a note of
+        links only, say), rarest first: the last reason, when the pair has no other."""
+        idx = self.index
+        other = vector_counts(idx.records[b])
+        cols = [idx.vocab[w] for w in vector_counts(idx.records[a]) if w in other and w in idx.vocab]
+        counts = textvec.counts_matrix([idx.records[a].terms, idx.records[b].terms], idx.vocab)
+        langs = np.bitwise_or.reduce(function_words.note_languages(counts, idx.function_word_languages))
+        held = function_words.bits(np.asarray(idx.function_word_languages[cols].toarray() > 0))
+        keep = sorted(
+            (-idx.reason_columns[c], idx.vocab_words[c])
+            for c, h in zip(cols, held, strict=True)
+            if idx.reason_columns[c] > 0 and not h & langs
+        )
+        return [w for _, w in keep[:n]]
 
     def _graph_reason(self, name: str, a: int, b: int, value: float) -> str | None:
         idx = self.index
@@ -231,7 +257,8 @@ class HybridScorer(Scorer):
         if name == "folder":
             return "same folder"
         if name == "popular":
-            return f"linked from {round(math.expm1(value))} notes"
+            count = round(math.expm1(value))
+            return f"linked from {count} note{'s' if count != 1 else ''}"
         if name == "alike":
             return "notes like this one link to it"
         return None

@@ -17,10 +17,16 @@ import numpy as np
 from scipy import sparse
 
 from notelink.model import textvec
+from notelink.rank import function_words
 from notelink.text.record import NoteRecord, Terms
+from notelink.text.tokens import is_number
 
 TITLE_WEIGHT = 3  # in a note's word-vector mean, its title and alias words count this many times
-COMMON_WORD_SHARE = 0.25  # words in more than this share of notes are never a reason
+COMMON_WORD_SHARE = 0.25  # words in more than this share of the notes of their language are never a reason
+LANGUAGE_COVER = 0.8  # a word's language is that of the commonest anchor word this share of its notes hold
+ANCHOR_COVER = 0.5  # an anchor: the commonest word of the notes no anchor holds yet, held by this share of them
+MAX_ANCHORS = 8
+MIN_NOTES = 10  # fewer notes than this tell nothing about how common a word is
 
 
 def vector_counts(rec: NoteRecord, minus: Mapping[str, int] | None = None) -> Counter[str]:
@@ -120,22 +126,59 @@ class TextMatrices:
         return np.bincount(self.tfidf.indices, minlength=self.tfidf.shape[1])
 
     @cached_property
+    def language_notes(self) -> np.ndarray:
+        """For each word, how many notes are written in its language, as the notes that hold
+        its anchor: anchors are picked one by one as the commonest word of the notes that
+        hold no anchor yet (in a vault of two languages, the commonest word of each), and a
+        word's anchor is the commonest one that ``LANGUAGE_COVER`` of its notes hold (none:
+        every note)."""
+        n, df = len(self), self.doc_freq
+        notes = self.tfidf_t  # word → the notes that hold it
+        out = np.zeros(len(df), np.int64)
+        free = np.ones(n, bool)  # notes that hold no anchor yet
+        for _ in range(MAX_ANCHORS):
+            if free.sum() < MIN_NOTES:
+                break
+            held = np.bincount(self.tfidf[np.flatnonzero(free)].indices, minlength=len(df))
+            u = int(np.argmax(held))  # ties: the first column (the vocabulary is sorted)
+            if held[u] < max(MIN_NOTES, ANCHOR_COVER * free.sum()):
+                break
+            with_u = notes[u].indices
+            free[with_u] = False
+            both = np.bincount(self.tfidf[with_u].indices, minlength=len(df))
+            cover = both >= LANGUAGE_COVER * np.maximum(df, 1)
+            out[cover] = np.maximum(out[cover], df[u])
+        return np.where(out > 0, out, n)
+
+    @cached_property
     def reason_columns(self) -> np.ndarray:
-        """Each word's idf, zero for words in more than ``COMMON_WORD_SHARE`` of the notes
-        (never given as a reason)."""
-        keep = self.doc_freq <= COMMON_WORD_SHARE * len(self) if len(self) >= 10 else np.ones(len(self.vocab), bool)
+        """Each word's idf, zero for the words never given as a reason: those in more than
+        ``COMMON_WORD_SHARE`` of the notes of their language (:attr:`language_notes`), and
+        numbers (:func:`~notelink.text.tokens.is_number`)."""
+        keep = ~np.fromiter((is_number(w) for w in self.vocab_words), bool, len(self.vocab))
+        if len(self) >= MIN_NOTES:
+            keep &= self.doc_freq <= COMMON_WORD_SHARE * self.language_notes
         return self.idf.astype(np.float64) * keep
 
     def shared_word_weights_of(self, rows: Iterable[int]) -> sparse.csr_matrix:
         """Per note of ``rows``, idf × (1 + ln tf) of its prose words, boilerplate left out
-        (see :attr:`reason_columns`): the product of two rows ranks the words the notes share."""
+        (see :attr:`reason_columns`), less the function words of its languages
+        (:mod:`notelink.rank.function_words`): the product of two rows ranks the words the
+        notes share."""
         m = textvec.counts_matrix((self.prose_counts(i) for i in rows), self.vocab)
+        languages = function_words.note_languages(m, self.function_word_languages)
         # In place: a copy of a vault-sized matrix is not free
         np.log(m.data, out=m.data)
         m.data += 1
         m.data *= self.reason_columns.astype(np.float32)[m.indices]
+        function_words.drop_function_words(m, languages, self.function_word_languages)
         m.eliminate_zeros()  # the common words, never a reason
         return m
+
+    @cached_property
+    def function_word_languages(self) -> sparse.csr_matrix:
+        """Vocabulary × languages: which languages' lists of function words hold each word."""
+        return function_words.language_matrix(self.vocab)
 
     @cached_property
     def shared_word_weights(self) -> sparse.csr_matrix:

@@ -115,6 +115,18 @@ def cased_tokens(text: str) -> list[str]:
     return sorted({t for t in written_tokens(text) if case_matters(t)})
 
 
+def is_number(token: str) -> bool:
+    """Whether a token is a number more than a word: fewer than two letters besides its
+    digits (``1990s``, ``l2``, ``2d``), or a digit first and at most two letters
+    (``1st``, ``10am``). Such a token is never a reason.
+
+    >>> [is_number(t) for t in ("1990s", "l2", "1st", "10am", "web3", "md5", "p2p", "vectors")]
+    [True, True, True, True, False, False, False, False]
+    """
+    letters = sum(not c.isdigit() for c in token)
+    return letters < 2 or (token[:1].isdigit() and letters <= 2)
+
+
 def token_ids(tokens: list[str], lexicon: dict[str, int]) -> np.ndarray:
     """``tokens`` as ids into ``lexicon``, which grows by every new word (ids in order
     of first appearance): a note's words held as 4 bytes each, not as strings.
