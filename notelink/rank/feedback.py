@@ -78,15 +78,14 @@ def sample_weights(y: np.ndarray, decided: np.ndarray) -> np.ndarray:
 
 def contrasts(
     a: np.ndarray, y: np.ndarray, decided: np.ndarray, z: np.ndarray, sw: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray]:
     """Rejections as contrasts too: each rejected suggestion (i, j) against each of i's
     positives (its links, its accepted suggestions), a row z_pos - z_rej with label 1
     and no intercept; a rejection's contrasts weigh ``sw`` in all, on top of the plain
-    negative it stays. Returns which rows stay plain samples, the contrast rows and their weights."""
+    negative it stays. Returns the contrast rows and their weights."""
     by_row: dict[int, list[int]] = {}
     for k in np.flatnonzero(y == 1).tolist():
         by_row.setdefault(int(a[k]), []).append(k)
-    keep = np.ones(len(y), bool)
     rows: list[np.ndarray] = []
     weights: list[float] = []
     for k in np.flatnonzero(decided & (y == 0)).tolist():
@@ -95,4 +94,4 @@ def contrasts(
             continue  # a note with no positive: the rejection is only a plain negative
         rows += [z[p] - z[k] for p in pos]
         weights += [float(sw[k]) / len(pos)] * len(pos)
-    return keep, np.array(rows, np.float64).reshape(-1, z.shape[1]), np.array(weights, np.float64)
+    return np.array(rows, np.float64).reshape(-1, z.shape[1]), np.array(weights, np.float64)

@@ -207,9 +207,9 @@ def fit(
     std[std < 1e-6] = 1.0
     z = (x - mean) / std
     sw = sample_weights(y, decided)
-    keep, zd, wd = contrasts(a, y, decided, z, sw)
-    intercept = np.concatenate([np.ones(int(keep.sum())), np.zeros(len(zd))])
-    z, yz, sw = np.vstack([z[keep], zd]), np.concatenate([y[keep], np.ones(len(zd))]), np.concatenate([sw[keep], wd])
+    zd, wd = contrasts(a, y, decided, z, sw)
+    intercept = np.concatenate([np.ones(len(y)), np.zeros(len(zd))])
+    z, yz, sw = np.vstack([z, zd]), np.concatenate([y, np.ones(len(zd))]), np.concatenate([sw, wd])
     weights, bias = _logistic(z, yz, sw, intercept)
     boost = mention_boost(index, a[base], b[base], y[base], x[base])
     vault_links = sum(len(out) for out in index.out_links)
