@@ -14,9 +14,12 @@ SAMPLE = ROOT / "sample_vault"
 
 @pytest.fixture(autouse=True)
 def _isolated_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Never touch the user's real cache from a test."""
+    """Never touch the user's real cache from a test. The optional pretrained sentence
+    model is off too, so the suite behaves the same with or without the extra (its own
+    tests turn it on)."""
     cache = tmp_path / "cache"
     monkeypatch.setenv("NOTELINK_CACHE_DIR", str(cache))
+    monkeypatch.setenv("NOTELINK_PRETRAINED", "0")
     return cache
 
 
