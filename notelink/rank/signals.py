@@ -152,7 +152,7 @@ def _pair_features(index: VaultIndex, a: np.ndarray, b: np.ndarray, text_rows: T
 def candidates_many(index: VaultIndex, rows: list[int], per_signal: int | None = None) -> list[np.ndarray]:
     """The notes worth scoring for each row: all of them in a small vault (up to
     ``EXACT_BELOW`` notes); in a large one the best ``per_signal`` (default
-    ``nearest.PER_SIGNAL``) by word vectors, by mentions either way and by links
+    ``nearest.PER_SIGNAL``) by word vectors (and pretrained vectors), by mentions either way and by links
     (notes linking here, then notes sharing the most neighbours), with the LSA and
     rare-word TF-IDF lists kept from the neighbours: see :mod:`notelink.rank.nearest`."""
     from notelink.rank import nearest
@@ -165,6 +165,8 @@ def candidates_many(index: VaultIndex, rows: list[int], per_signal: int | None =
     picks = [_padded(index.text_candidates_of(rows))]
     if index.semantic is not None:
         picks.append(nearest.top_dense(index.semantic[rows], index.semantic, per_signal, selves))
+    if index.pretrained is not None:
+        picks.append(nearest.top_dense(index.pretrained[rows], index.pretrained, per_signal, selves))
     graph = index.adjacency_t[rows] * 1000.0 + index.undirected[rows] @ index.undirected
     for block in (index.mentions[rows], index.mentions_t[rows], graph):
         picks.append(nearest.top_sparse(sparse.csr_matrix(block), per_signal))
