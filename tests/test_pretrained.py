@@ -6,6 +6,7 @@ real model: offline, deterministic, unit vectors."""
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 import socket
 import subprocess
@@ -241,3 +242,13 @@ def test_real_model_sync_is_deterministic(real_model: None, tmp_path: Path) -> N
         assert engine.settings.pretrained and engine.index().pretrained is not None
         out.append(snapshot(tmp_path / name))
     assert out[0] == out[1]
+
+
+@pytest.mark.parametrize("method", ["minilm", "tfidf-minilm", "hybrid"])
+def test_real_model_ranks_bread_with_bread(real_model: None, vault: Path, method: str) -> None:
+    result = CliRunner().invoke(
+        cli.main, ["related", "Hydration", "--vault", str(vault), "--method", method, "--json", "--limit", "5"]
+    )
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert len(rows) == 5 and sum(r["note"].startswith("kitchen/") for r in rows) >= 3, rows
