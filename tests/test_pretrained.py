@@ -114,6 +114,12 @@ def test_methods_without_the_extra_fail_in_one_line(vault: Path) -> None:
         assert "Traceback" not in result.output
 
 
+def test_a_last_method_that_cannot_run_now_gives_way_to_the_default() -> None:
+    assert Settings.resolve(Options(), Config(), {"method": "minilm"}).method == "hybrid"
+    with pytest.raises(VaultError, match="needs the pretrained sentence model"):
+        Settings.resolve(Options(method="minilm"), Config(), {})
+
+
 def test_status_says_whether_it_is_in_use(vault: Path) -> None:
     result = CliRunner().invoke(cli.main, ["status", str(vault)])
     assert "pretrained sentence model: not in use: NOTELINK_PRETRAINED=0" in result.output or (

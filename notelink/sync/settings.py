@@ -61,8 +61,11 @@ class Settings:
         min_score = options.min_score if options.min_score is not None else config.min_score
         pretrained = sentence_model.wanted(options.pretrained, config.pretrained)
         if REGISTRY[method].needs_pretrained and not pretrained:
-            why = sentence_model.why_not(options.pretrained, config.pretrained)
-            raise VaultError(f"method {method!r} needs the pretrained sentence model, but {why}")
+            if options.method is None:  # the last sync's, which cannot run now: the default instead
+                method = "hybrid"
+            else:
+                why = sentence_model.why_not(options.pretrained, config.pretrained)
+                raise VaultError(f"method {method!r} needs the pretrained sentence model, but {why}")
         return cls(options, config, method, seed, DEFAULT_TOP_K if k is None else k, min_score, pretrained)
 
     def model_params(self) -> dict[str, Any] | None:
