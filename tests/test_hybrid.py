@@ -61,6 +61,40 @@ def test_positive_pairs_are_scored_without_their_own_link(tmp_path: Path) -> Non
     assert without[0, FEATURES.index("popular")] == 0  # the link itself is not counted
 
 
+def test_a_link_is_also_seen_as_its_plain_words(tmp_path: Path) -> None:
+    """The other view of a link not yet made: its text stays as words, so a link whose
+    text is the target's title is a mention of it, weighed as the title is; a link by
+    another text is not."""
+    root = tmp_path / "v"
+    root.mkdir()
+    (root / "Cosine Similarity.md").write_text("# Cosine Similarity\nangle between vectors dot product\n")
+    (root / "Vectors.md").write_text("# Vectors\narrows. See [[Cosine Similarity]] and [[Angles|this]].\n")
+    (root / "Angles.md").write_text("# Angles\ndegrees and radians\n")
+    index = engine_for(root, tmp_path).index()
+    a, cos, ang = index.pos["Vectors.md"], index.pos["Cosine Similarity.md"], index.pos["Angles.md"]
+    pairs = np.array([a, a]), np.array([cos, ang])
+    unwritten = hybrid.leakage_free_features(index, *pairs, np.array([1.0, 1.0]))
+    plain = hybrid.plain_text_features(index, *pairs)
+    m = hybrid.MENTION
+    assert unwritten[:, m].tolist() == [0.0, 0.0]
+    weight = index.name_weight(cos, {"cosine": 1, "similarity": 1})
+    assert weight > 0 and plain[0, m] == pytest.approx(weight)
+    assert plain[1, m] == 0.0  # "this" does not name Angles
+    assert plain[0, FEATURES.index("popular")] == 0  # the link itself is still not counted
+
+
+def test_the_mention_boost_closes_the_gap_between_the_two_views() -> None:
+    """Links seen as mentions at rate p without their text and q with it: the fit saw the
+    mix of both, and the boost raises a mention from the mix's odds to q's."""
+    seen = np.array([True] + [False] * 9)  # p = 0.1
+    named = np.array([True] * 8 + [False] * 2)  # q = 0.8
+    mix = hybrid.PLAIN_SHARE * 0.8 + (1 - hybrid.PLAIN_SHARE) * 0.1
+    expected = np.log(0.8 / 0.2) - np.log(mix / (1 - mix))
+    assert hybrid.mention_boost(seen, named) == pytest.approx(expected)
+    assert hybrid.mention_boost(seen, seen) == 0.0  # link texts that never name their target: no boost
+    assert hybrid.mention_boost(np.zeros(0, bool), np.zeros(0, bool)) == 0.0
+
+
 def test_fitted_on_links_beats_chance_and_says_so(tmp_path: Path) -> None:
     root = make_vault(tmp_path / "v", n=60)
     engine = engine_for(root, tmp_path)

@@ -7,9 +7,10 @@ logistic regression on standardised features is fitted on every sync: Newton's
 method with an L2 penalty, no randomness beyond the seeded choice of negatives, so
 it is deterministic and cheap.
 
-No leakage: a positive pair's features are computed as if that link were not there.
-Its text features use a's words minus the link's own text (the link text would
-otherwise name b), and the graph features never count the edge a → b itself.
+No leakage: a positive pair's features are computed as if that link were not there,
+in two ways, half the link's weight each: as never written (a's words minus the
+link's own text, which would otherwise name b) and as plain words (the text stays,
+and names b where it does); the graph features never count the edge a → b itself.
 
 The owner's review decisions (:class:`Feedback`) join the fit (:func:`with_feedback`):
 an accepted suggestion is a positive; a rejected one, a hard negative (the model ranked
@@ -43,6 +44,7 @@ L2 = 1.0
 SAMPLE_NOTES = 200  # notes whose top 5 set the threshold of what is shown
 TOP = 5
 HIDDEN_SHARE = 0.10  # of a top 5's expected links, the share the default threshold may cut
+PLAIN_SHARE = 0.5  # of each link's weight in the fit, seen with its text left as plain words (see fit)
 
 # Used when a vault has too few links to learn from (raw feature units).
 FIXED_WEIGHTS = {
@@ -188,11 +190,29 @@ def unlinked_anchor(index: VaultIndex, a: np.ndarray, b: np.ndarray, mention: np
     return out
 
 
+def plain_text_features(index: VaultIndex, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Features of links a → b as if each were plain text: a's words as they are, b
+    mentioned where the link's text names it, its anchor odds and the graph without
+    that link (the other way to see a link not yet made; :func:`leakage_free_features`
+    sees it as never written)."""
+    x = pair_features(index, a, b)
+    named = [index.name_weight(int(j), index.link_text(int(i), int(j))) for i, j in zip(a, b, strict=True)]
+    x[:, MENTION] = np.maximum(x[:, MENTION], np.array(named, np.float32).reshape(-1))
+    x[:, ANCHOR] = unlinked_anchor(index, a, b, x[:, MENTION])
+    return x
+
+
 def fit(
     index: VaultIndex, seed: int = 0, progress: OnProgress | None = None, feedback: Feedback | None = None
 ) -> HybridModel:
     """Weights fitted on the vault's links and the owner's ``feedback``; ``progress``
-    hears the share done."""
+    hears the share done.
+
+    A link not yet made may be written as plain words (the owner named the note and did
+    not link it) or not at all; the vault cannot say which is likelier, so each link is
+    seen both ways, at half its weight each (``PLAIN_SHARE``): without its text
+    (:func:`leakage_free_features`) and with its text as plain words
+    (:func:`plain_text_features`)."""
     a, b, y = training_pairs(index, seed)
     links = int(y.sum())
     if links < MIN_LINKS:
@@ -203,22 +223,30 @@ def fit(
     x = leakage_free_features(index, a, b, y, progress)
     used = used_features(index)
     base = ~decided
+    plain = np.flatnonzero(base & (y == 1))
+    xp = plain_text_features(index, a[plain], b[plain])
     mean = np.where(used, x[base].mean(0), 0).astype(np.float32)
     std = np.where(used, x[base].std(0), 1).astype(np.float32)
     std[std < 1e-6] = 1.0
-    z = ((x - mean) / std)[:, used]  # a signal not in use is left out of the fit: weight 0
+    z = (x - mean) / std
     sw = sample_weights(y, decided)
+    wp = sw[plain] * PLAIN_SHARE
+    sw[plain] *= 1 - PLAIN_SHARE
     zd, wd = contrasts(a, y, decided, z, sw)
-    intercept = np.concatenate([np.ones(len(y)), np.zeros(len(zd))])
-    z, yz, sw = np.vstack([z, zd]), np.concatenate([y, np.ones(len(zd))]), np.concatenate([sw, wd])
+    intercept = np.concatenate([np.ones(len(y) + len(plain)), np.zeros(len(zd))])
+    z = np.vstack([z, (xp - mean) / std, zd])[:, used]  # a signal not in use is left out of the fit: weight 0
     weights, bias = np.zeros(len(FEATURES)), 0.0
-    weights[used], bias = _logistic(z, yz, sw, intercept)
-    boost = mention_boost(index, a[base], b[base], y[base], x[base])
+    weights[used], bias = _logistic(z, np.concatenate([y, np.ones(len(plain) + len(zd))]),
+                                    np.concatenate([sw, wp, wd]), intercept)  # fmt: skip
+    boost = mention_boost(x[plain, MENTION] > 0, xp[:, MENTION] > 0)
     vault_links = sum(len(out) for out in index.out_links)
     stamp = feedback.stamp if feedback is not None else ""
     model = HybridModel(weights.astype(np.float32), float(bias), mean, std, True, links, boost, vault_links,
                         feedback=stamp, decisions=int(decided.sum()))  # fmt: skip
-    model.calibration = calibrate(index, model, a[base], y[base], x[base])  # on the random sample, not the decisions
+    # Calibrated on the random sample and the links seen both ways, not on the decisions.
+    share = np.concatenate([np.where(y[base] == 1, 1 - PLAIN_SHARE, 1.0), np.full(len(plain), PLAIN_SHARE)])
+    both = np.concatenate([a[base], a[plain]]), np.concatenate([y[base], y[plain]]), np.vstack([x[base], xp])
+    model.calibration = calibrate(index, model, *both, share)
     model.threshold = shown_threshold(index, model, seed)
     return model
 
@@ -230,41 +258,36 @@ def used_features(index: VaultIndex) -> np.ndarray:
 
 
 def calibrate(
-    index: VaultIndex, model: HybridModel, a: np.ndarray, y: np.ndarray, x: np.ndarray
+    index: VaultIndex, model: HybridModel, a: np.ndarray, y: np.ndarray, x: np.ndarray, share: np.ndarray | None = None
 ) -> tuple[float, float, float]:
     """Platt's sigmoid over (logit, ln(1 + rank)) on the training pairs, each sampled
-    non-link weighted by the non-links it stands for: the model's scores as the
-    probability of a link in this vault (:mod:`notelink.rank.calibration`)."""
+    non-link weighted by the non-links it stands for (and every pair by ``share``): the
+    model's scores as the probability of a link in this vault (:mod:`notelink.rank.calibration`)."""
     pool = np.array([len(index) - len(set(out) | {i}) for i, out in enumerate(index.out_links)], np.float64)
-    w = platt.negative_weights(a, y, pool)
+    w = platt.negative_weights(a, y, pool) * (1.0 if share is None else share)
     z = model.logits(x)
     ranks = platt.ranks_within(a, z, y, w)
     a_, c_, b_ = platt.platt(np.column_stack([z, np.log1p(ranks)]), y, w)
     return (float(a_), float(c_), float(b_))
 
 
-def mention_boost(index: VaultIndex, a: np.ndarray, b: np.ndarray, y: np.ndarray, x: np.ndarray) -> float:
-    """How much more an unlinked mention says than the training pairs could show.
+def mention_boost(seen: np.ndarray, named: np.ndarray) -> float:
+    """How much more an unlinked mention says than the fit could show.
 
-    A training pair a → b is seen without its own link text, and that text is very
-    often b's title: the link *is* the mention, made into a link. So among training
-    positives a mention shows up at rate ``p_seen``, while a link not yet made shows
-    up as a mention at rate ``p_unlinked`` (the same pairs, counting link texts that
-    name b). The logit of a mentioned pair is raised by logit(p_unlinked) −
-    logit(p_seen): a correction measured on the vault, not a constant. A vault whose
-    links never spell out titles (ID links like ``[[202401011200]]``) gets none.
+    ``seen`` and ``named`` say, for each link, whether it is a mention seen without the
+    link's text and seen with it as plain words. A link's text is very often the
+    title of the note it links to: the link *is* the mention, made into a link. Where a
+    link not yet made is written as plain words it is a mention at rate ``p_named``,
+    while the fit saw mentions among links at the rate of its mix of both views. The
+    logit of a mentioned pair is raised by the difference of the two logits: a
+    correction measured on the vault, not a constant. A vault whose links never spell
+    out titles (ID links like ``[[202401011200]]``) gets none.
     """
-    pos = np.flatnonzero(y == 1)
-    if len(pos) == 0:
+    if len(seen) == 0:
         return 0.0
-    seen = x[pos, MENTION] > 0
-    unlinked = [
-        bool(s) or index.names_in(int(b[k]), index.link_text(int(a[k]), int(b[k])))
-        for k, s in zip(pos, seen, strict=True)
-    ]
-    p_seen = float(np.clip(seen.mean(), 0.01, 0.99))
-    p_unlinked = float(np.clip(np.mean(unlinked), 0.01, 0.99))
-    return max(0.0, _logit(p_unlinked) - _logit(p_seen))
+    p_seen = float(np.clip(np.mean(seen), 0.01, 0.99))
+    p_named = float(np.clip(np.mean(named | seen), 0.01, 0.99))
+    return max(0.0, _logit(p_named) - _logit(PLAIN_SHARE * p_named + (1 - PLAIN_SHARE) * p_seen))
 
 
 def _logit(p: float) -> float:

@@ -91,16 +91,22 @@ class Mentions:
         """Whether ``words`` (token counts of a link's text, numbers kept as in names)
         hold all the tokens of a title or alias of note j: whether that text, unlinked,
         would be a mention of j."""
+        return self.name_weight(j, words) > 0
+
+    def name_weight(self, j: int, words: dict[str, int]) -> float:
+        """The weight (as in :attr:`mentions`) of the heaviest title or alias of note j
+        that ``words`` hold; 0 when they hold none."""
         folded: Counter[str] = Counter()
         stemmed: Counter[str] = Counter()
         for w, n in words.items():
             folded[self.fold(w)] += n
             stemmed[self.stem(w)] += n
+        best = 0.0
         for p in self.names[j]:
             pool = folded if len(p) == 1 else stemmed
             if all(pool[w] >= n for w, n in Counter(self.keyed(p)).items()):
-                return True
-        return False
+                best = max(best, sum(float(self.idf[self.vocab[w]]) if w in self.vocab else 1.0 for w in p))
+        return best
 
     @cached_property
     def phrases(self) -> tuple[dict[tuple[str, ...], list[tuple[int, float]]], dict[str, list[int]]]:
