@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 import time
@@ -10,6 +11,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_vault"
+# The optional pretrained sentence model is off for the whole session, module-scoped
+# fixtures too, so the suite behaves the same with or without the extra (its own tests
+# turn it on for themselves).
+os.environ["NOTELINK_PRETRAINED"] = "0"
 
 
 @pytest.fixture(autouse=True)
