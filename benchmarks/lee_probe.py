@@ -1,18 +1,21 @@
 """Why the hybrid's Lee et al. (2005) correlation is what it is: its signals one by one.
 
-    python benchmarks/lee_probe.py [--lee ../shared/data/lee]
+    python benchmarks/lee_probe.py [--lee ../shared/data/lee] [--pretrained-weights W ...]
 
 Builds the vault that ``notelink.evaluate.lee`` builds (50 documents, 300 background),
 scores the 1,225 pairs with the hybrid, and prints: whether every pair was scored by
 the model (no note outside the candidates), each active signal's own Pearson, its
 spread and fixed weight, the Pearson of the model's logit and of its score, and the
 best linear combination of the signals fitted on the human ratings themselves (an
-upper bound no choice of weights can pass).
+upper bound no choice of weights can pass). With the pretrained extra in use, and
+``--pretrained-weights``: the hybrid score's Pearson with the ``pretrained`` signal's
+fixed weight set to each of these instead.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import tempfile
 from pathlib import Path
 
@@ -43,6 +46,7 @@ def lee_vault(data: Path, root: Path) -> tuple[int, np.ndarray, list[tuple[int, 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lee", type=Path, default=ROOT.parent / "shared/data/lee")
+    parser.add_argument("--pretrained-weights", type=float, nargs="*", default=[])
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="notelink-lee-") as tmp:
         n, gold, pairs = lee_vault(args.lee, Path(tmp) / "vault")
@@ -72,6 +76,14 @@ def main() -> None:
         fitted = design @ np.linalg.lstsq(design, gold, rcond=None)[0]
         names = ", ".join(FEATURES[f] for f in active)
         print(f"best linear combination of {names}, fitted on the ratings: Pearson {pearsonr(fitted, gold)[0]:.3f}")
+        k = FEATURES.index("pretrained")
+        for weight in args.pretrained_weights if index.pretrained is not None else []:
+            weights = model.weights.copy()
+            weights[k] = weight * model.std[k]
+            other = dataclasses.replace(model, weights=weights)
+            print(
+                f"pretrained's fixed weight {weight:g}: hybrid score Pearson {pearsonr(other.scores(x), gold)[0]:.3f}"
+            )
 
 
 if __name__ == "__main__":

@@ -42,8 +42,12 @@ def common(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+pretrained_option = click.option("--no-pretrained", is_flag=True, help="Leave out the optional pretrained model.")
+
+
 def method_option(func: Callable[..., Any]) -> Callable[..., Any]:
-    """--method, --dims and --binary: how notes are ranked."""
+    """--method, --dims, --binary and --no-pretrained: how notes are ranked."""
+    func = pretrained_option(func)
     func = click.option("--binary", is_flag=True,
                         help="Rank by sign bits (Hamming distance), rerank the best by cosine.")(func)  # fmt: skip
     func = click.option("--dims", type=click.IntRange(1, 10_000), default=None,
@@ -63,10 +67,10 @@ def _app(vault: str, cache_dir: str | None, quiet: bool) -> Any:
     return Notelink(Path(vault), cache_dir, Progress(False if quiet else None))
 
 
-def _options(**options: Any) -> Any:
+def _options(no: bool = False, **options: Any) -> Any:
     from notelink.app import Options
 
-    return Options(**options)
+    return Options(**options, pretrained=False if no else None)
 
 
 def _output(rows: list[dict[str, Any]], as_json: bool, line: Callable[[dict[str, Any]], str]) -> None:
@@ -108,6 +112,7 @@ def sync(
     method: str | None,
     dims: int | None,
     binary: bool,
+    no_pretrained: bool,
     cache_dir: str | None,
     quiet: bool,
 ) -> None:
@@ -116,7 +121,7 @@ def sync(
 
     start = time.perf_counter()
     app = _app(vault, cache_dir, quiet)
-    options = _options(top_k=top_k, seed=seed, retrain=retrain, method=method, dims=dims, binary=binary)
+    options = _options(no_pretrained, top_k=top_k, seed=seed, retrain=retrain, method=method, dims=dims, binary=binary)
     try:
         done = app.sync(options, dry_run=dry_run)
     except Locked as e:
@@ -177,6 +182,7 @@ def related(
     method: str | None,
     dims: int | None,
     binary: bool,
+    no_pretrained: bool,
     cache_dir: str | None,
     quiet: bool,
 ) -> None:
@@ -185,7 +191,7 @@ def related(
 
     app = _app(vault, cache_dir, quiet)
     try:
-        rel, related = app.related(note, limit, _options(method=method, dims=dims, binary=binary))
+        rel, related = app.related(note, limit, _options(no_pretrained, method=method, dims=dims, binary=binary))
     except NoSuchNote as e:
         raise click.UsageError(str(e)) from None
     rows = [{"note": r.note, "title": r.title, "score": round(r.score, 4), "reasons": r.reasons} for r in related]
@@ -246,7 +252,7 @@ def status(vault: str, as_json: bool, cache_dir: str | None, quiet: bool) -> Non
     st = _app(vault, cache_dir, True).status()
     out: dict[str, Any] = {"vault": st.vault, "cache": st.cache, "notes": st.notes, "skipped": st.skipped,
                            "daemon": st.daemon, "synced": st.synced, "out_of_date": st.out_of_date,
-                           "method": st.method}  # fmt: skip
+                           "method": st.method, "pretrained": st.pretrained}  # fmt: skip
     if st.hybrid:
         out["hybrid"] = st.hybrid
     if st.word_model is not None:
@@ -257,6 +263,7 @@ def status(vault: str, as_json: bool, cache_dir: str | None, quiet: bool) -> Non
         return
     click.echo(f"vault: {st.vault}\ncache: {st.cache}\nnotes: {st.notes} ({st.skipped} skipped)")
     click.echo(f"method: {st.method}" + (f", {st.hybrid}" if st.hybrid else ""))
+    click.echo(f"pretrained sentence model: {st.pretrained}")
     daemon = st.daemon
     click.echo(f"daemon: running (pid {daemon.get('pid')}, {daemon.get('what')})" if daemon else "daemon: not running")
     if st.word_model is not None:
@@ -291,6 +298,7 @@ def _age(seconds: int) -> str:
 @click.option("--dims", type=click.IntRange(1, 10_000), default=None, help="Matryoshka: first N dimensions only.")
 @click.option("--binary", is_flag=True, help="Rank by sign bits, rerank by cosine.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pretrained_option
 @common
 def evaluate(
     vault: str,
@@ -300,12 +308,14 @@ def evaluate(
     dims: int | None,
     binary: bool,
     as_json: bool,
+    no_pretrained: bool,
     cache_dir: str | None,
     quiet: bool,
 ) -> None:
     """Measure suggestion quality on VAULT by hiding 30% of each note's links and
     counting how many come back (on a temporary copy; the vault is never touched)."""
-    results = _app(vault, cache_dir, quiet).evaluate(list(methods), protocol, seed, dims, binary)
+    pretrained = False if no_pretrained else None
+    results = _app(vault, cache_dir, quiet).evaluate(list(methods), protocol, seed, dims, binary, pretrained)
     if as_json:
         click.echo(json.dumps([r.as_dict() for r in results], ensure_ascii=False, indent=2))
         return
@@ -349,6 +359,7 @@ def watch(
     method: str | None,
     dims: int | None,
     binary: bool,
+    no_pretrained: bool,
     cache_dir: str | None,
     quiet: bool,
 ) -> None:
@@ -356,7 +367,7 @@ def watch(
     import logging
     import signal
 
-    from notelink.app import Locked, Options, VaultError
+    from notelink.app import Locked, VaultError
     from notelink.daemon import Watcher
 
     logging.basicConfig(
@@ -367,7 +378,8 @@ def watch(
     root = Path(vault)
     if not root.is_dir():
         raise VaultError(f"{root}: vault folder does not exist")
-    watcher = Watcher(root, Options(method=method, dims=dims, binary=binary), cache_dir, quiet_period, hold)
+    options = _options(no_pretrained, method=method, dims=dims, binary=binary)
+    watcher = Watcher(root, options, cache_dir, quiet_period, hold)
 
     def stop(signum: int, frame: Any) -> None:
         logging.getLogger("notelink.watch").info("stopping (signal %d)", signum)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 import time
@@ -10,13 +11,20 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_vault"
+# The optional pretrained sentence model is off for the whole session, module-scoped
+# fixtures too, so the suite behaves the same with or without the extra (its own tests
+# turn it on for themselves).
+os.environ["NOTELINK_PRETRAINED"] = "0"
 
 
 @pytest.fixture(autouse=True)
 def _isolated_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Never touch the user's real cache from a test."""
+    """Never touch the user's real cache from a test. The optional pretrained sentence
+    model is off too, so the suite behaves the same with or without the extra (its own
+    tests turn it on)."""
     cache = tmp_path / "cache"
     monkeypatch.setenv("NOTELINK_CACHE_DIR", str(cache))
+    monkeypatch.setenv("NOTELINK_PRETRAINED", "0")
     return cache
 
 

@@ -193,6 +193,7 @@ class Notelink:
             method=engine.method,
             hybrid=hybrid or None,
             needs_model=engine.model_params() is not None,
+            pretrained=pretrained_status(engine.settings),
         )
         if model is not None:
             out.word_model, out.vocabulary = model.params["method"], len(model.vocab)
@@ -200,16 +201,25 @@ class Notelink:
         return out
 
     def evaluate(
-        self, methods: list[str], protocol: str = "A", seed: int = 0, dims: int | None = None, binary: bool = False
+        self,
+        methods: list[str],
+        protocol: str = "A",
+        seed: int = 0,
+        dims: int | None = None,
+        binary: bool = False,
+        pretrained: bool | None = None,
     ) -> list[Any]:
-        """Suggestion quality (:mod:`notelink.evaluate`), on a temporary copy of the vault."""
+        """Suggestion quality (:mod:`notelink.evaluate`), on a temporary copy of the vault;
+        every method that can run here by default; ``pretrained`` False leaves the
+        pretrained sentence model out."""
         from notelink.evaluate import evaluate
-        from notelink.rank.registry import METHODS
+        from notelink.rank.registry import available
 
         if not self.root.is_dir():
             raise VaultError(f"{self.root}: vault folder does not exist")
-        methods = methods or list(METHODS)
-        return evaluate(self.root, methods, protocol, seed, dims=dims, use_binary=binary, progress=self.progress)
+        methods = methods or list(available(pretrained))
+        return evaluate(self.root, methods, protocol, seed, dims=dims, use_binary=binary, progress=self.progress,
+                        pretrained=pretrained)  # fmt: skip
 
     # --- naming notes ----------------------------------------------------------------
     @staticmethod
@@ -257,3 +267,12 @@ def synced(engine: Engine, seconds: float, planned: list[Planned] | None = None)
         planned=planned or [],
         stamps={rel: (engine.records[rel].size, engine.records[rel].mtime_ns) for rel in report.changed},
     )
+
+
+def pretrained_status(settings: Any) -> str:
+    """Whether the pretrained sentence model is in use, and why not, in a line."""
+    from notelink.model import pretrained
+
+    if settings.pretrained:
+        return f"in use ({pretrained.model_id()})"
+    return f"not in use: {pretrained.why_not(settings.options.pretrained, settings.config.pretrained)}"

@@ -77,6 +77,7 @@ class Status:
     vocabulary: int = 0
     model_age_seconds: int = 0
     trained_on_notes: int = 0
+    pretrained: str = ""  # whether the pretrained sentence model is in use, or why not
 
 
 @dataclass

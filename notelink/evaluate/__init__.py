@@ -229,9 +229,11 @@ def evaluate(
     use_binary: bool = False,
     rerank: int = 100,
     progress: Progress | None = None,
+    pretrained: bool | None = None,
 ) -> list[Result]:
     """Run the protocol for each method on a temporary copy of the vault (never on it);
-    ``progress`` shows each phase (a method's own stages named after it)."""
+    ``progress`` shows each phase (a method's own stages named after it); ``pretrained``
+    False leaves the pretrained sentence model out."""
     from notelink.sync.engine import Engine, Options
 
     progress = progress or Progress(enabled=False)
@@ -244,7 +246,8 @@ def evaluate(
         _copy_vault(root, copy, split, progress)
         for method in methods:
             start = time.perf_counter()
-            options = Options(method=method, seed=seed, dim=dim, dims=dims, binary=use_binary, binary_rerank=rerank)
+            options = Options(method=method, seed=seed, dim=dim, dims=dims, binary=use_binary, binary_rerank=rerank,
+                              pretrained=pretrained)  # fmt: skip
             named = _Named(progress, f"{method}: ")
             engine = Engine(copy, options, cache_dir=str(Path(tmp) / method), progress=named)
             try:

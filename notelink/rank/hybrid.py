@@ -50,7 +50,7 @@ PLAIN_SHARE = 0.5  # of each link's weight in the fit, seen with its text left a
 FIXED_WEIGHTS = {
     "tfidf": 3.0, "lsa": 1.0, "semantic": 0.5, "mention": 0.3, "anchor": 0.5, "mentioned": 0.2, "backlink": 1.0,
     "cocited": 0.5, "coupled": 0.5, "adamic": 0.5, "twohop": 0.3, "tags": 0.5, "folder": 0.2, "popular": 0.2,
-    "alike": 1.0, "template": 0.0,
+    "alike": 1.0, "template": 0.0, "pretrained": 1.0,
 }  # fmt: skip
 FIXED_BIAS = -1.5
 
@@ -221,11 +221,12 @@ def fit(
         return model
     a, b, y, decided = with_feedback(index, a, b, y, feedback)
     x = leakage_free_features(index, a, b, y, progress)
+    used = used_features(index)
     base = ~decided
     plain = np.flatnonzero(base & (y == 1))
     xp = plain_text_features(index, a[plain], b[plain])
-    mean = x[base].mean(0)
-    std = x[base].std(0)
+    mean = np.where(used, x[base].mean(0), 0).astype(np.float32)
+    std = np.where(used, x[base].std(0), 1).astype(np.float32)
     std[std < 1e-6] = 1.0
     z = (x - mean) / std
     sw = sample_weights(y, decided)
@@ -233,9 +234,10 @@ def fit(
     sw[plain] *= 1 - PLAIN_SHARE
     zd, wd = contrasts(a, y, decided, z, sw)
     intercept = np.concatenate([np.ones(len(y) + len(plain)), np.zeros(len(zd))])
-    z = np.vstack([z, (xp - mean) / std, zd])
-    weights, bias = _logistic(z, np.concatenate([y, np.ones(len(plain) + len(zd))]), np.concatenate([sw, wp, wd]),
-                              intercept)  # fmt: skip
+    z = np.vstack([z, (xp - mean) / std, zd])[:, used]  # a signal not in use is left out of the fit: weight 0
+    weights, bias = np.zeros(len(FEATURES)), 0.0
+    weights[used], bias = _logistic(z, np.concatenate([y, np.ones(len(plain) + len(zd))]),
+                                    np.concatenate([sw, wp, wd]), intercept)  # fmt: skip
     boost = mention_boost(x[plain, MENTION] > 0, xp[:, MENTION] > 0)
     vault_links = sum(len(out) for out in index.out_links)
     stamp = feedback.stamp if feedback is not None else ""
@@ -247,6 +249,12 @@ def fit(
     model.calibration = calibrate(index, model, *both, share)
     model.threshold = shown_threshold(index, model, seed)
     return model
+
+
+def used_features(index: VaultIndex) -> np.ndarray:
+    """Which columns of :data:`FEATURES` this index gives values: all but ``pretrained``
+    when the optional sentence model is not in use."""
+    return np.array([name != "pretrained" or index.pretrained is not None for name in FEATURES])
 
 
 def calibrate(

@@ -29,7 +29,7 @@ from notelink.text.record import NoteRecord
 
 NEIGHBOURS = 10  # how many look-alike notes vote on what a note should link to
 # What ranking needs, each with a rough relative cost of building it (the weights of warm()'s progress).
-WARM_COSTS = {"tfidf": 1.2, "lsa": 7.0, "semantic": 1.0, "out_links": 0.2, "adjacency": 0.1,
+WARM_COSTS = {"tfidf": 1.2, "lsa": 7.0, "semantic": 1.0, "pretrained": 1.0, "out_links": 0.2, "adjacency": 0.1,
               "adjacency_t": 0.1, "undirected": 0.1, "indegree": 0.1, "inv_log_degree": 0.1, "mentions": 2.0,
               "anchor": 0.3, "tags": 0.1, "folders": 0.1, "neighbours": 4.0, "template_lines": 0.1}  # fmt: skip
 EXACT_BELOW = 400  # up to this many notes, every pair is scored exactly (no candidate lists)
@@ -48,6 +48,7 @@ class VaultIndex(Templates, TextMatrices, LinkGraph, Mentions):
         seed: int = 0,
         dims: int | None = None,
         frozen: TextModel | None = None,
+        encoder: Any = None,
     ) -> None:
         self.order = sorted(records)
         self.pos = {rel: i for i, rel in enumerate(self.order)}
@@ -58,6 +59,7 @@ class VaultIndex(Templates, TextMatrices, LinkGraph, Mentions):
         self.model = model
         self.seed = seed
         self.dims = dims
+        self.encoder = encoder  # the pretrained sentence model's (notelink.model.pretrained.Encoder), or None
         self.resolver = Resolver(self.order)
 
     def __len__(self) -> int:
@@ -207,6 +209,9 @@ class VaultIndex(Templates, TextMatrices, LinkGraph, Mentions):
         if self.computed("semantic") and self.semantic is not None:
             out.semantic = self.semantic.copy()
             out.semantic[rows] = out.semantic_of([out.semantic_counts_of(i) for i in changed])
+        if self.computed("pretrained") and self.pretrained is not None:
+            out.pretrained = self.pretrained.copy()
+            out.pretrained[rows] = out.encoder.vectors([out.pretrained_text(i) for i in changed])
         if self.computed("shared_word_weights"):
             new_weights = out.shared_word_weights_of(changed)
             out.shared_word_weights = _replace_rows(self.shared_word_weights, rows, new_weights)

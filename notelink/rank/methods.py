@@ -29,7 +29,7 @@ JL_EPS = 0.3
 BINARY_RERANK = 100
 HYBRID_ROWS = 32  # notes whose candidates go through one pair_features call
 MAX_REASONS = 2
-TEXT_SIGNALS = ("tfidf", "lsa", "semantic")  # said as the words the notes share
+TEXT_SIGNALS = ("tfidf", "lsa", "semantic", "pretrained")  # said as the words the notes share
 # The strongest kind of reason first: a mention with its phrase, a link back, shared
 # neighbours, tags, key terms; then what holds for many pairs (folder, popularity, look-alikes).
 REASON_ORDER = ["mention", "backlink", "mentioned", "coupled", "adamic", "cocited", "twohop", "tags", "text",

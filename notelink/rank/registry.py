@@ -28,6 +28,7 @@ class Method:
     min_score: float  # a suggestion scores at least this, unless the vault's config says otherwise
     scorer: str  # "module:function" building its scorer (see notelink.rank.methods.make_scorer)
     about: str  # what it is, in a line
+    needs_pretrained: bool = False  # ranks with the optional pretrained sentence model (notelink[pretrained])
 
     def builder(self) -> Callable[..., Any]:
         """The function that builds this method's scorer (imported now)."""
@@ -37,6 +38,7 @@ class Method:
 
 _SCORERS = "notelink.rank.methods"
 _BASELINES = "notelink.rank.baselines"
+_MEANING = "notelink.rank.meaning"
 REGISTRY: dict[str, Method] = {
     m.name: m
     for m in (
@@ -56,6 +58,10 @@ REGISTRY: dict[str, Method] = {
                "baseline: notes whose title or alias the note's prose names, unlinked, first; TF-IDF within and after"),
         Method("adamic", None, 0.1, f"{_BASELINES}:adamic_scorer",
                "baseline: Adamic-Adar on the undirected link graph; TF-IDF for ties and notes without one"),
+        Method("minilm", None, 0.3, f"{_MEANING}:minilm_scorer",
+               "cosine of the pretrained sentence model's note vectors (needs notelink[pretrained])", True),
+        Method("tfidf-minilm", None, 0.2, f"{_MEANING}:tfidf_minilm_scorer",
+               "baseline: the mean of the TF-IDF and pretrained-vector cosines (needs notelink[pretrained])", True),
     )
 }  # fmt: skip
 METHODS = tuple(REGISTRY)
@@ -67,6 +73,16 @@ def word_method(method: str) -> str | None:
     """The word-embedding method a note method needs trained, if any."""
     spec = REGISTRY.get(method)
     return None if spec is None else spec.words
+
+
+def available(pretrained: bool | None = None) -> tuple[str, ...]:
+    """The methods that can run here: all but those needing the pretrained extra when
+    it is not installed or is switched off (``NOTELINK_PRETRAINED=0``, or ``pretrained``
+    False: ``--no-pretrained``)."""
+    from notelink.model import pretrained as sentence_model
+
+    on = sentence_model.wanted(pretrained)
+    return tuple(m.name for m in REGISTRY.values() if on or not m.needs_pretrained)
 
 
 def get(method: str) -> Method:

@@ -19,10 +19,13 @@ folder     same folder
 popular    log(1 + notes linking to b), the link a → b itself not counted
 alike      share of a's 10 most similar notes (TF-IDF, weighted) that link to b
 template   cosine of the boilerplate lines both hold (a template's text, kept out of the text signals)
+pretrained cosine of the notes' pretrained sentence-model vectors (0 without the optional extra)
 ========== =================================================================
 
 ``text_rows`` replaces a's text vectors, so a training pair can be scored without the
-very link that makes it positive (see :mod:`notelink.rank.hybrid`).
+very link that makes it positive (see :mod:`notelink.rank.hybrid`). The pretrained
+vectors need no stand-in: they are made of the text outside links only, so a pair's
+own link text is never in them.
 """
 
 from __future__ import annotations
@@ -52,6 +55,7 @@ FEATURES = [
     "popular",
     "alike",
     "template",
+    "pretrained",
 ]
 
 
@@ -114,6 +118,8 @@ def _pair_features(index: VaultIndex, a: np.ndarray, b: np.ndarray, text_rows: T
     if index.semantic is not None:
         sa = text_rows.semantic if text_rows is not None else index.semantic[a]
         out[:, col["semantic"]] = (sa * index.semantic[b]).sum(1)
+    if index.pretrained is not None:  # a's text outside links: no link's own text, training positive or not
+        out[:, col["pretrained"]] = (index.pretrained[a] * index.pretrained[b]).sum(1)
     out[:, col["mention"]] = _gather(index.mentions, a, b)
     out[:, col["anchor"]] = index.anchor[b] * (out[:, col["mention"]] > 0)
     out[:, col["mentioned"]] = _gather(index.mentions, b, a)
@@ -146,7 +152,7 @@ def _pair_features(index: VaultIndex, a: np.ndarray, b: np.ndarray, text_rows: T
 def candidates_many(index: VaultIndex, rows: list[int], per_signal: int | None = None) -> list[np.ndarray]:
     """The notes worth scoring for each row: all of them in a small vault (up to
     ``EXACT_BELOW`` notes); in a large one the best ``per_signal`` (default
-    ``nearest.PER_SIGNAL``) by word vectors, by mentions either way and by links
+    ``nearest.PER_SIGNAL``) by word vectors (and pretrained vectors), by mentions either way and by links
     (notes linking here, then notes sharing the most neighbours), with the LSA and
     rare-word TF-IDF lists kept from the neighbours: see :mod:`notelink.rank.nearest`."""
     from notelink.rank import nearest
@@ -159,6 +165,8 @@ def candidates_many(index: VaultIndex, rows: list[int], per_signal: int | None =
     picks = [_padded(index.text_candidates_of(rows))]
     if index.semantic is not None:
         picks.append(nearest.top_dense(index.semantic[rows], index.semantic, per_signal, selves))
+    if index.pretrained is not None:
+        picks.append(nearest.top_dense(index.pretrained[rows], index.pretrained, per_signal, selves))
     graph = index.adjacency_t[rows] * 1000.0 + index.undirected[rows] @ index.undirected
     for block in (index.mentions[rows], index.mentions_t[rows], graph):
         picks.append(nearest.top_sparse(sparse.csr_matrix(block), per_signal))

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
+from notelink.model import pretrained as sentence_model
 from notelink.model import textvec
 from notelink.rank import function_words
 from notelink.text.record import NoteRecord, Terms
@@ -77,8 +78,10 @@ class TextMatrices:
     model: Any  # the trained word model (notelink.model.words.Model), or None
     dims: int | None
     frozen: bool  # given a TextModel: vocab, idf and LSA projection are not fitted
+    encoder: Any  # the pretrained sentence model's cached encoder (notelink.model.pretrained), or None
 
     template_words: Callable[[int], dict[str, int]]  # by rank/templates.py
+    boilerplate: frozenset[str]  # by rank/templates.py
 
     def counts_of(self, i: int, minus: Mapping[str, int] | None = None) -> Counter[str]:
         """:func:`vector_counts` of note i, the words of its boilerplate lines and ``minus`` taken out."""
@@ -220,6 +223,21 @@ class TextMatrices:
         if self.model is None:
             return None
         return self.semantic_of(self.semantic_counts_of(i) for i in range(len(self.records)))
+
+    def pretrained_text(self, i: int) -> str:
+        """What the pretrained model encodes of note i: its title and its prose outside
+        links (so no link's own text, as a training positive must be seen), boilerplate
+        lines left out."""
+        rec, boilerplate = self.records[i], self.boilerplate
+        lines = [line for line in rec.plain_text().splitlines() if line not in boilerplate]
+        return sentence_model.note_text(rec.title, lines)
+
+    @cached_property
+    def pretrained(self) -> np.ndarray | None:
+        """Unit vectors of the pretrained sentence model, one per note (None when it is not in use)."""
+        if self.encoder is None:
+            return None
+        return self.encoder.vectors([self.pretrained_text(i) for i in range(len(self.records))])
 
     def semantic_counts_of(self, i: int, minus: Mapping[str, int] | None = None) -> Counter[str]:
         """:meth:`semantic_counts` of note i, the words of its boilerplate lines taken out."""

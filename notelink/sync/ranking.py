@@ -70,18 +70,19 @@ class Ranker:
             from notelink.rank.index import VaultIndex
 
             run, s = self.run, self.run.settings
+            encoder = self.cache.encoder() if s.pretrained else None
             if self.previous_index is None and self.reusable():
                 self.previous_index = self.cache.kept_index(
                     run.state.get("index_stamp"),
                     run.previous,
-                    lambda text: VaultIndex(run.previous, run.model, s.seed, s.options.dims, text),
+                    lambda text: VaultIndex(run.previous, run.model, s.seed, s.options.dims, text, encoder),
                 )
             if self.previous_index is not None and self.reusable():
                 self._index = self.previous_index.updated(run.records)
             if self._index is None:
                 stage = self.progress.stage("note vectors", 1)
                 text = self.cache.text_model() if self.reusable() else None
-                self._index = VaultIndex(run.records, run.model, s.seed, s.options.dims, text)
+                self._index = VaultIndex(run.records, run.model, s.seed, s.options.dims, text, encoder)
                 if s.method == "hybrid":
                     self._index.warm(stage.update)  # it uses every matrix; built here, they are timed here
                 stage.done()

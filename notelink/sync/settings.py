@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from notelink.errors import VaultError
-from notelink.rank.registry import METHODS, word_method
+from notelink.model import pretrained as sentence_model
+from notelink.rank.registry import METHODS, REGISTRY, word_method
 from notelink.text.tokens import VERSION as TOKENS_VERSION
 from notelink.vault.config import Config
 
@@ -34,6 +35,7 @@ class Options:
     dims: int | None = None  # Matryoshka: rank with the first ``dims`` dimensions only
     binary: bool = False  # rank by Hamming distance of sign bits, then rerank by cosine
     binary_rerank: int = 100  # how many of the Hamming-nearest are reranked by cosine
+    pretrained: bool | None = None  # False: leave the optional pretrained sentence model out (--no-pretrained)
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,7 @@ class Settings:
     seed: int = 0
     top_k: int = DEFAULT_TOP_K
     min_score: float | None = None  # None: the method's own default
+    pretrained: bool = False  # the optional pretrained sentence model is in use (notelink.model.pretrained)
 
     @classmethod
     def resolve(cls, options: Options, config: Config, last: dict[str, Any]) -> Settings:
@@ -56,7 +59,14 @@ class Settings:
         seed = options.seed if options.seed is not None else int(last.get("seed", 0))
         k = options.top_k if options.top_k is not None else config.top_k
         min_score = options.min_score if options.min_score is not None else config.min_score
-        return cls(options, config, method, seed, DEFAULT_TOP_K if k is None else k, min_score)
+        pretrained = sentence_model.wanted(options.pretrained, config.pretrained)
+        if REGISTRY[method].needs_pretrained and not pretrained:
+            if options.method is None:  # the last sync's, which cannot run now: the default instead
+                method = "hybrid"
+            else:
+                why = sentence_model.why_not(options.pretrained, config.pretrained)
+                raise VaultError(f"method {method!r} needs the pretrained sentence model, but {why}")
+        return cls(options, config, method, seed, DEFAULT_TOP_K if k is None else k, min_score, pretrained)
 
     def model_params(self) -> dict[str, Any] | None:
         """What the word model is trained with, or None when the method needs none."""
@@ -81,4 +91,5 @@ class Settings:
             "exclude": self.config.exclude,
             "sections": SECTION_FORMAT,
             "tokens": TOKENS_VERSION,
+            **({"pretrained": True} if self.pretrained else {}),  # off: the settings as before the extra existed
         }

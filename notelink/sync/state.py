@@ -32,11 +32,24 @@ class Cache:
     def __init__(self, store: Store) -> None:
         self.store = store
         self.log = RecordLog(store.folder)
+        self._encoder: Any = None
+
+    def encoder(self) -> Any:
+        """The pretrained sentence model's encoder (:mod:`notelink.model.pretrained`),
+        its vectors kept in this folder by text hash."""
+        if self._encoder is None:
+            from notelink.model.pretrained import Encoder
+
+            self._encoder = Encoder(self.store)
+        return self._encoder
 
     def read_state(self) -> dict[str, Any]:
         return self.store.read_json(STATE) or {}
 
     def write_state(self, state: dict[str, Any]) -> None:
+        """The state file, after the pretrained vectors this run used (if it used any)."""
+        if self._encoder is not None:
+            self._encoder.save()
         self.store.write_json(STATE, state)
 
     def load_records(self) -> dict[str, NoteRecord]:

@@ -29,9 +29,10 @@ class Config:
     top_k: int | None = None
     min_score: float | None = None
     max_note_bytes: int = MAX_NOTE_BYTES
+    pretrained: bool | None = None  # False: never use the optional pretrained sentence model on this vault
 
 
-KNOWN_KEYS = ("exclude", "heading", "top_k", "min_score", "max_note_bytes")
+KNOWN_KEYS = ("exclude", "heading", "top_k", "min_score", "max_note_bytes", "pretrained")
 
 
 def load_config(root: Path) -> Config:
@@ -79,6 +80,10 @@ def load_config(root: Path) -> Config:
         if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
             raise VaultError(f"{path}: 'min_score' must be a number")
         cfg.min_score = float(data["min_score"])
+    if "pretrained" in data:
+        if not isinstance(data["pretrained"], bool):
+            raise VaultError(f"{path}: 'pretrained' must be true or false")
+        cfg.pretrained = data["pretrained"]
     return cfg
 
 
