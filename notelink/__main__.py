@@ -9,7 +9,7 @@ import os
 import signal
 import sys
 
-from notelink.shell import EXIT_INTERRUPTED, INTERRUPTED
+from notelink.shell import EXIT_INTERRUPTED, INTERRUPTED, interrupt_inside
 
 
 def run() -> None:
@@ -18,6 +18,12 @@ def run() -> None:
 
         main(prog_name="notelink")
     except KeyboardInterrupt:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        sys.stderr.write(INTERRUPTED)
+        _leave()
+    except RuntimeError as e:
+        if not interrupt_inside(e):
+            raise
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         sys.stderr.write(INTERRUPTED)
         _leave()

@@ -66,6 +66,19 @@ def leave_quietly() -> NoReturn:
     sys.exit(0)
 
 
+def interrupt_inside(e: BaseException) -> bool:
+    """Whether ``e`` is a Ctrl-C that Python wrapped: one that landed while a class was
+    being made (``RuntimeError: Error calling __set_name__``) carries it as its cause."""
+    seen: set[int] = set()
+    cause = e.__cause__ or e.__context__
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, KeyboardInterrupt):
+            return True
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return False
+
+
 def guarded(call: Callable[[], Any]) -> Any:
     """``call()``, its expected failures made one line and an exit code: a bad vault or
     config (2), a disk that fails (3), a closed output pipe (0), Ctrl-C (130)."""
@@ -86,6 +99,12 @@ def guarded(call: Callable[[], Any]) -> Any:
         stopped(e)
     except KeyboardInterrupt:
         # Every write is atomic and said in advance (sync.state.PENDING): nothing to undo.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        sys.stderr.write(INTERRUPTED)
+        sys.exit(EXIT_INTERRUPTED)
+    except RuntimeError as e:
+        if not interrupt_inside(e):
+            raise
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         sys.stderr.write(INTERRUPTED)
         sys.exit(EXIT_INTERRUPTED)
