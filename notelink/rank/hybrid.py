@@ -281,7 +281,7 @@ def mention_boost(seen: np.ndarray, named: np.ndarray) -> float:
     while the fit saw mentions among links at the rate of its mix of both views. The
     logit of a mentioned pair is raised by the difference of the two logits: a
     correction measured on the vault, not a constant. A vault whose links never spell
-    out titles (ID links like ``[[202401011200]]``) gets none.
+    out titles (links by a date-time ID) gets none.
     """
     if len(seen) == 0:
         return 0.0
