@@ -163,7 +163,11 @@ def test_vectors_are_cached_by_text_hash(tmp_path: Path, fake_model: list[str]) 
     sync(engine)
     assert engine.settings.pretrained and len(fake_model) == 30
     model = engine.ranker().hybrid()
-    assert model.fitted and model.weights[PRE] != 0  # a column in use is fitted like every other
+    # In the fit where it ranks the vault's links better (a hashed bag of words adds
+    # nothing to TF-IDF, so here it is left out, and said to be).
+    assert model.fitted and (model.weights[PRE] != 0) == ("pretrained" not in model.left_out)
+    assert model.left_out == ("pretrained",) and "left out" in model.describe()
+    assert hybrid.HybridModel.from_json(json.loads(json.dumps(model.to_json()))).left_out == model.left_out
     note = root / "bread alpha.md"
     note.write_text(note.read_text() + "\nA new paragraph about sourdough.\n")
     fake_model.clear()

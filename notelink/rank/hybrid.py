@@ -30,6 +30,7 @@ import numpy as np
 
 from notelink.progress import OnProgress
 from notelink.rank import calibration as platt
+from notelink.rank import selection
 from notelink.rank.feedback import Feedback, contrasts, sample_weights, with_feedback
 from notelink.rank.index import VaultIndex
 from notelink.rank.signals import FEATURES, TextRows, candidates_many, pair_features
@@ -37,6 +38,7 @@ from notelink.rank.signals import FEATURES, TextRows, candidates_many, pair_feat
 MIN_LINKS = 50
 MENTION = FEATURES.index("mention")
 ANCHOR = FEATURES.index("anchor")
+OPTIONAL = ("pretrained",)  # signals that join the fit only where the vault's links show they help
 RANDOM_NEGATIVES = 200
 MAX_QUERY_ROWS = 1000  # notes whose links (and random non-links) the weights are fitted on
 MAX_TRAINING_PAIRS = 200_000  # fewer negatives per note in a large vault
@@ -69,6 +71,7 @@ class HybridModel:
     threshold: float | None = None  # the default minimum probability of a shown suggestion (fitted models)
     feedback: str = ""  # Feedback.stamp of the review decisions fitted on ("" none)
     decisions: int = 0  # review decisions that joined the fit
+    left_out: tuple[str, ...] = ()  # optional signals the vault's links did not show to help (selection.py)
 
     def boost(self, x: np.ndarray) -> np.ndarray:
         """The mention boost of each pair (rows of ``x``): the vault's, moved by how much
@@ -102,27 +105,32 @@ class HybridModel:
             "weights": self.weights.tolist(), "bias": self.bias, "mean": self.mean.tolist(), "std": self.std.tolist(),
             "fitted": self.fitted, "links": self.links, "mention_boost": self.mention_boost, "features": FEATURES,
             "vault_links": self.vault_links, "calibration": list(self.calibration), "threshold": self.threshold,
-            "feedback": self.feedback, "decisions": self.decisions,
+            "feedback": self.feedback, "decisions": self.decisions, "left_out": list(self.left_out),
         }  # fmt: skip
 
     @classmethod
     def from_json(cls, data: dict[str, object]) -> HybridModel | None:
-        if not isinstance(data, dict) or data.get("features") != FEATURES or len(data.get("calibration", ())) != 3:
-            return None  # another model's, or fitted before scores were calibrated: fit again
+        if not isinstance(data, dict) or data.get("features") != FEATURES or "left_out" not in data:
+            return None  # another model's, or fitted before optional signals were tested: fit again
+        if len(data.get("calibration", ())) != 3:
+            return None
         arr = lambda key: np.array(data[key], np.float32)  # noqa: E731
         return cls(arr("weights"), float(data["bias"]), arr("mean"), arr("std"), bool(data["fitted"]),
                    int(data["links"]), float(data["mention_boost"]), int(data.get("vault_links", 0)),
                    tuple(float(v) for v in data["calibration"]),
                    None if data.get("threshold") is None else float(data["threshold"]),
-                   str(data.get("feedback", "")), int(data.get("decisions", 0)))  # fmt: skip
+                   str(data.get("feedback", "")), int(data.get("decisions", 0)),
+                   tuple(str(name) for name in data["left_out"]))  # fmt: skip
 
     def describe(self) -> str:
         if not self.fitted:
             return f"fixed weights (only {self.links} links, fewer than {MIN_LINKS} to learn from)"
         n = self.decisions
         decided = f" and {n} review decision{'s' if n != 1 else ''}" if n else ""
+        left = f"; left out, as this vault's links did not show it helps: {', '.join(self.left_out)}"
         return (f"fitted on {self.links} links{decided} (unlinked-mention boost {self.mention_boost:.2f}; "
-                f"a suggestion is shown from a probability of {self.threshold or 0:.3f})")  # fmt: skip
+                f"a suggestion is shown from a probability of {self.threshold or 0:.3f}"
+                f"{left if self.left_out else ''})")  # fmt: skip
 
 
 def fixed() -> HybridModel:
@@ -233,8 +241,12 @@ def fit(
     wp = sw[plain] * PLAIN_SHARE
     sw[plain] *= 1 - PLAIN_SHARE
     zd, wd = contrasts(a, y, decided, z, sw)
+    zp = (xp - mean) / std
+    for k in [FEATURES.index(name) for name in OPTIONAL if name in FEATURES]:
+        used[k] = selection.earns_place(k, used, (a[base], y[base], z[base], sw[base]), (a[plain], zp, wp),
+                                        _logistic, seed)  # fmt: skip
     intercept = np.concatenate([np.ones(len(y) + len(plain)), np.zeros(len(zd))])
-    z = np.vstack([z, (xp - mean) / std, zd])[:, used]  # a signal not in use is left out of the fit: weight 0
+    z = np.vstack([z, zp, zd])[:, used]  # a signal not in use is left out of the fit: weight 0
     weights, bias = np.zeros(len(FEATURES)), 0.0
     weights[used], bias = _logistic(z, np.concatenate([y, np.ones(len(plain) + len(zd))]),
                                     np.concatenate([sw, wp, wd]), intercept)  # fmt: skip
@@ -242,7 +254,8 @@ def fit(
     vault_links = sum(len(out) for out in index.out_links)
     stamp = feedback.stamp if feedback is not None else ""
     model = HybridModel(weights.astype(np.float32), float(bias), mean, std, True, links, boost, vault_links,
-                        feedback=stamp, decisions=int(decided.sum()))  # fmt: skip
+                        feedback=stamp, decisions=int(decided.sum()),
+                        left_out=tuple(FEATURES[f] for f in np.flatnonzero(used_features(index) & ~used)))  # fmt: skip
     # Calibrated on the random sample and the links seen both ways, not on the decisions.
     share = np.concatenate([np.where(y[base] == 1, 1 - PLAIN_SHARE, 1.0), np.full(len(plain), PLAIN_SHARE)])
     both = np.concatenate([a[base], a[plain]]), np.concatenate([y[base], y[plain]]), np.vstack([x[base], xp])
