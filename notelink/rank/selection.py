@@ -86,10 +86,14 @@ def note_aucs(a: np.ndarray, y: np.ndarray, s: np.ndarray, ap: np.ndarray, sp: n
     [0.75]
     """
     out = []
-    for note in np.unique(a).tolist():
-        mine = a == note
-        neg = s[mine & (y == 0)]
-        seen, named = s[mine & (y == 1)], sp[ap == note]
+    order, order_p = np.argsort(a, kind="stable"), np.argsort(ap, kind="stable")
+    notes, start = np.unique(a[order], return_index=True)
+    stop = np.append(start[1:], len(a))
+    lo, hi = np.searchsorted(ap[order_p], notes, "left"), np.searchsorted(ap[order_p], notes, "right")
+    for k in range(len(notes)):
+        rows = order[start[k] : stop[k]]
+        neg, seen = s[rows[y[rows] == 0]], s[rows[y[rows] == 1]]
+        named = sp[order_p[lo[k] : hi[k]]]
         if len(neg) == 0 or len(seen) == 0 or len(named) == 0:
             continue
         out.append(0.5 * (share_above(seen, neg) + share_above(named, neg)))
