@@ -54,3 +54,9 @@ def test_it_is_deterministic() -> None:
     fold = selection.folds(train[0], 4)
     runs = {selection.held_out_auc(used, train, plain, fold, hybrid._logistic) for _ in range(3)}
     assert len(runs) == 1 and 0.5 < runs.pop() <= 1.0
+
+
+@pytest.mark.parametrize("notes", [1, 2])
+def test_too_few_notes_for_every_fold_is_no_error(notes: int) -> None:
+    train, plain, used = pairs(0, notes=notes)
+    assert isinstance(selection.earns_place(3, used, train, plain, hybrid._logistic, 0), bool)
