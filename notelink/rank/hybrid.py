@@ -113,7 +113,7 @@ class HybridModel:
         if not isinstance(data, dict) or data.get("features") != FEATURES or "left_out" not in data:
             return None  # another model's, or fitted before optional signals were tested: fit again
         if len(data.get("calibration", ())) != 3:
-            return None
+            return None  # fitted before scores were calibrated
         arr = lambda key: np.array(data[key], np.float32)  # noqa: E731
         return cls(arr("weights"), float(data["bias"]), arr("mean"), arr("std"), bool(data["fitted"]),
                    int(data["links"]), float(data["mention_boost"]), int(data.get("vault_links", 0)),
