@@ -1,6 +1,7 @@
 """Why the hybrid's Lee et al. (2005) correlation is what it is: its signals one by one.
 
     python benchmarks/lee_probe.py [--lee ../shared/data/lee] [--pretrained-weights W ...]
+                                   [--seed S] [--dim D] [--epochs E]
 
 Builds the vault that ``notelink.evaluate.lee`` builds (50 documents, 300 background),
 scores the 1,225 pairs with the hybrid, and prints: whether every pair was scored by
@@ -9,7 +10,9 @@ spread and fixed weight, the Pearson of the model's logit and of its score, and 
 best linear combination of the signals fitted on the human ratings themselves (an
 upper bound no choice of weights can pass). With the pretrained extra in use, and
 ``--pretrained-weights``: the hybrid score's Pearson with the ``pretrained`` signal's
-fixed weight set to each of these instead.
+fixed weight set to each of these instead. ``--seed``, ``--dim`` and ``--epochs`` (the
+word vectors' training passes, instead of the trainer's own choice) show how much of
+the result is the seed and the word model's settings.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from pathlib import Path
 import numpy as np
 from scipy.stats import pearsonr
 
+import notelink.model.embed.sgns as sgns
 from notelink.rank.signals import FEATURES, candidates_many, pair_features
 from notelink.sync.engine import Engine, Options
 
@@ -47,10 +51,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lee", type=Path, default=ROOT.parent / "shared/data/lee")
     parser.add_argument("--pretrained-weights", type=float, nargs="*", default=[])
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--dim", type=int, default=Options.dim)
+    parser.add_argument("--epochs", type=int, default=None)
     args = parser.parse_args()
+    if args.epochs is not None:
+        sgns.auto_epochs = lambda *_, **__: args.epochs
     with tempfile.TemporaryDirectory(prefix="notelink-lee-") as tmp:
         n, gold, pairs = lee_vault(args.lee, Path(tmp) / "vault")
-        engine = Engine(Path(tmp) / "vault", Options(method="hybrid", seed=0), cache_dir=str(Path(tmp) / "cache"))
+        options = Options(method="hybrid", seed=args.seed, dim=args.dim)
+        engine = Engine(Path(tmp) / "vault", options, cache_dir=str(Path(tmp) / "cache"))
         engine.refresh()
         index, scorer = engine.index(), engine.scorer()
         rows = [index.pos[f"docs/d{i:04d}.md"] for i in range(n)]

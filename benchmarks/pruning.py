@@ -20,8 +20,11 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
+
 from notelink.evaluate import make_split
 from notelink.rank import hybrid
+from notelink.rank.signals import pair_features
 from notelink.sync.engine import Engine, Options
 from notelink.sync.settings import DEFAULT_TOP_K
 
@@ -46,6 +49,7 @@ def measure(vault: Path, protocol: str, min_score: float | None) -> dict[str, ob
         threshold = scorer.default_min_score if min_score is None else min_score
         shown = scorer.rank(rows, DEFAULT_TOP_K, exclude, threshold)
         top10 = scorer.rank(rows, 10, exclude, -math.inf)
+        named = [named_in(index, row, r[:DEFAULT_TOP_K]) for row, r in zip(rows, top10, strict=True)]
     out: dict[str, object] = {"queries": len(queries), "held_out": split.held_out, "threshold": threshold}
     for name, ranked in (("shown", shown), ("top5", [r[:DEFAULT_TOP_K] for r in top10])):
         hits = [sum(index.order[j] in split.queries[q] for j, _ in r) for q, r in zip(queries, ranked, strict=True)]
@@ -67,8 +71,34 @@ def measure(vault: Path, protocol: str, min_score: float | None) -> dict[str, ob
     out["top10"] = [[(p, int(index.order[j] in h)) for j, p in r] for h, r in zip(held, top10, strict=True)]
     out["held"] = [len(split.queries[q]) for q in queries]
     out["frontier"] = frontier(out["top10"], out["held"], out["top5"])
+    out["by_name"] = by_name(named, [[(p, int(index.order[j] in h)) for j, p in r[:DEFAULT_TOP_K]]
+                                     for h, r in zip(held, top10, strict=True)])  # fmt: skip
     out["reliability"] = [(BINS[k], BINS[k + 1], n, s / n, h / n) for k, (n, s, h) in enumerate(bins) if n]
     return out
+
+
+def named_in(index: object, row: int, ranked: list[tuple[int, float]]) -> list[bool]:
+    """Whether the note at ``row`` mentions each suggestion (the hybrid's mention signal)."""
+    if not ranked:
+        return []
+    b = np.array([j for j, _ in ranked])
+    x = pair_features(index, np.full(len(b), row), b)  # type: ignore[arg-type]
+    return (x[:, hybrid.MENTION] > 0).tolist()
+
+
+GROUPS = ("named", "unnamed, the note names another", "unnamed, the note names none")
+
+
+def by_name(named: list[list[bool]], top5: list[list[tuple[float, int]]]) -> list[tuple[str, int, float, float]]:
+    """(group, suggestions, mean score, share that are held-out links) of the top 5s."""
+    sums = {g: [0, 0.0, 0] for g in GROUPS}
+    for flags, ranked in zip(named, top5, strict=True):
+        for flag, (p, hit) in zip(flags, ranked, strict=True):
+            g = GROUPS[0] if flag else GROUPS[1] if any(flags) else GROUPS[2]
+            sums[g][0] += 1
+            sums[g][1] += p
+            sums[g][2] += hit
+    return [(g, n, s / n, h / n) for g, (n, s, h) in sums.items() if n]
 
 
 def frontier(
@@ -116,6 +146,8 @@ def main() -> None:
     print(f"frontier: one threshold chosen with the held-out links, {ratio:.2f}× at {t:.3f} (recall loss ≤ 10%)")
     for lo, hi, n, mean, rate in r["reliability"]:
         print(f"| [{lo:.2f}, {min(hi, 1):.2f}) | {n} | {mean:.3f} | {rate:.3f} |")
+    for group, n, mean, rate in r["by_name"]:
+        print(f"| {group} | {n} | {mean:.3f} | {rate:.3f} |")
 
 
 if __name__ == "__main__":
