@@ -21,18 +21,19 @@ chosen with the held-out links).
 from __future__ import annotations
 
 import argparse
-import shutil
+import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
-from notelink.evaluate import make_split
 from notelink.rank import calibration as platt
 from notelink.rank import hybrid
 from notelink.rank.signals import candidates_many, pair_features
-from notelink.sync.engine import Engine, Options
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from pruning import split_engine
 
 TOP = hybrid.TOP
 # An input of a pair: (logit, rank, the note's links, named) → column.
@@ -61,14 +62,8 @@ def run(vault: Path, protocol: str) -> None:
         return calibrate(index, model, a, y, x, share)
 
     hybrid.calibrate = spy
-    split = make_split(vault, protocol)
     with tempfile.TemporaryDirectory(prefix="notelink-calibration-") as tmp:
-        copy = Path(tmp) / "vault"
-        shutil.copytree(vault, copy, symlinks=True, ignore=shutil.ignore_patterns(".git", ".trash"))
-        for rel, text in split.texts.items():
-            (copy / rel).write_bytes(text.encode("utf-8"))
-        engine = Engine(copy, Options(method="hybrid", seed=0), cache_dir=str(Path(tmp) / "cache"))
-        engine.refresh()
+        split, engine = split_engine(vault, protocol, tmp)
         index, model = engine.index(), engine.scorer().model
         links = np.array([len(out) for out in index.out_links], np.float64)
         # The queries' top 5 (their remaining links excluded), as the section ranks them.

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from notelink.evaluate import make_split
+from notelink.evaluate import Split, make_split
 from notelink.rank import hybrid
 from notelink.rank.signals import pair_features
 from notelink.sync.engine import Engine, Options
@@ -31,15 +31,22 @@ from notelink.sync.settings import DEFAULT_TOP_K
 BINS = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0001)
 
 
-def measure(vault: Path, protocol: str, min_score: float | None) -> dict[str, object]:
+def split_engine(vault: Path, protocol: str, tmp: str) -> tuple[Split, Engine]:
+    """The held-out split of ``vault`` written into a copy under ``tmp``, and the hybrid's
+    engine on it, refreshed."""
     split = make_split(vault, protocol)
+    copy = Path(tmp) / "vault"
+    shutil.copytree(vault, copy, symlinks=True, ignore=shutil.ignore_patterns(".git", ".trash"))
+    for rel, text in split.texts.items():
+        (copy / rel).write_bytes(text.encode("utf-8"))
+    engine = Engine(copy, Options(method="hybrid", seed=0), cache_dir=str(Path(tmp) / "cache"))
+    engine.refresh()
+    return split, engine
+
+
+def measure(vault: Path, protocol: str, min_score: float | None) -> dict[str, object]:
     with tempfile.TemporaryDirectory(prefix="notelink-pruning-") as tmp:
-        copy = Path(tmp) / "vault"
-        shutil.copytree(vault, copy, symlinks=True, ignore=shutil.ignore_patterns(".git", ".trash"))
-        for rel, text in split.texts.items():
-            (copy / rel).write_bytes(text.encode("utf-8"))
-        engine = Engine(copy, Options(method="hybrid", seed=0), cache_dir=str(Path(tmp) / "cache"))
-        engine.refresh()
+        split, engine = split_engine(vault, protocol, tmp)
         index, scorer = engine.index(), engine.scorer()
         queries = [q for q in split.queries if q in index.pos]
         rows = [index.pos[q] for q in queries]
