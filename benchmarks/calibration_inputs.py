@@ -45,8 +45,10 @@ INPUTS: dict[str, list[Input]] = {
 }
 
 
-def top5(index: object, model: hybrid.HybridModel, row: int, cand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The logits of a note's best 5 candidates and whether the note names each."""
+def top5(
+    index: object, model: hybrid.HybridModel, row: int, cand: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The logits of a note's best 5 candidates, whether the note names each, and the candidates."""
     x = pair_features(index, np.full(len(cand), row), cand)  # type: ignore[arg-type]
     z = model.logits(x)
     best = np.lexsort((cand, -z))[:TOP]
@@ -76,21 +78,12 @@ def run(vault: Path, protocol: str) -> None:
             for r, (zz, m, j) in enumerate(zip(z, named, best, strict=True)):
                 items.append((qi, zz, r, links[row], m, float(index.order[j] in split.queries[q])))
         held = np.array([len(split.queries[q]) for q in queries], np.float64)
-        # The threshold's sample, drawn as hybrid.shown_threshold draws it.
-        rng = np.random.default_rng(0)
-        pool = [i for i in range(len(index)) if index.out_links[i]]
-        if len(pool) > hybrid.SAMPLE_NOTES:
-            pool = sorted(rng.choice(pool, hybrid.SAMPLE_NOTES, replace=False).tolist())
-        sample = []
-        for row, cand in zip(pool, candidates_many(index, pool), strict=True):
-            z, named, _ = top5(index, model, row, cand[~np.isin(cand, list(index.out_links[row]))])
-            sample += [(zz, r, links[row], m) for r, (zz, m) in enumerate(zip(z, named, strict=True))]
+        sample = []  # the notes whose top 5 set the default threshold
+        for row, best, z in hybrid.threshold_sample(index, model, seed=0):
+            named = pair_features(index, np.full(len(best), row), best)[:, hybrid.MENTION] > 0
+            sample += [(zz, r, links[row], float(m)) for r, (zz, m) in enumerate(zip(z, named, strict=True))]
         a, y, x = captured["a"], captured["y"], captured["x"]
-        share = captured["share"]
-        train_pool = np.array([len(index) - len(set(o) | {i}) for i, o in enumerate(index.out_links)], np.float64)
-        w = platt.negative_weights(a, y, train_pool) * (1.0 if share is None else share)
-        zt = model.logits(x)
-        ranks = platt.ranks_within(a, zt, y, w)
+        zt, ranks, w = hybrid.calibration_data(index, model, a, y, x, captured["share"])
         train = (zt, ranks, links[a] - y, (x[:, hybrid.MENTION] > 0).astype(np.float64))
     it = np.array(items)
     sm = np.array(sample)

@@ -276,12 +276,20 @@ def calibrate(
     """Platt's sigmoid over (logit, ln(1 + rank)) on the training pairs, each sampled
     non-link weighted by the non-links it stands for (and every pair by ``share``): the
     model's scores as the probability of a link in this vault (:mod:`notelink.rank.calibration`)."""
+    z, ranks, w = calibration_data(index, model, a, y, x, share)
+    a_, c_, b_ = platt.platt(np.column_stack([z, np.log1p(ranks)]), y, w)
+    return (float(a_), float(c_), float(b_))
+
+
+def calibration_data(
+    index: VaultIndex, model: HybridModel, a: np.ndarray, y: np.ndarray, x: np.ndarray, share: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What :func:`calibrate` fits on: each training pair's logit, its rank among its note's
+    unlinked candidates, and its weight."""
     pool = np.array([len(index) - len(set(out) | {i}) for i, out in enumerate(index.out_links)], np.float64)
     w = platt.negative_weights(a, y, pool) * (1.0 if share is None else share)
     z = model.logits(x)
-    ranks = platt.ranks_within(a, z, y, w)
-    a_, c_, b_ = platt.platt(np.column_stack([z, np.log1p(ranks)]), y, w)
-    return (float(a_), float(c_), float(b_))
+    return z, platt.ranks_within(a, z, y, w), w
 
 
 def mention_boost(seen: np.ndarray, named: np.ndarray) -> float:
@@ -335,17 +343,28 @@ def shown_threshold(index: VaultIndex, model: HybridModel, seed: int, notes: int
     """The probability below which the weakest suggestions of a top 5 hold ``HIDDEN_SHARE`` of
     the links that top 5 is expected to find (on a seeded sample of notes with links): what
     is cut is mostly noise, and little that the owner would have linked."""
-    rng = np.random.default_rng(seed)
-    rows = [i for i in range(len(index)) if index.out_links[i]]
-    if len(rows) > notes:
-        rows = sorted(rng.choice(rows, notes, replace=False).tolist())
     probabilities = []
-    for row, cand in zip(rows, candidates_many(index, rows), strict=True):
-        cand = cand[~np.isin(cand, list(index.out_links[row]))]
-        z = model.logits(pair_features(index, np.full(len(cand), row), cand))
-        best = np.lexsort((cand, -z))[:TOP]
-        probabilities += model.probabilities(z[best], np.arange(len(best), dtype=np.float64)).tolist()
+    for _, _, z in threshold_sample(index, model, seed, notes):
+        probabilities += model.probabilities(z, np.arange(len(z), dtype=np.float64)).tolist()
     if not probabilities:
         return 0.0
     p = np.sort(np.array(probabilities))
     return float(p[np.searchsorted(np.cumsum(p) / p.sum(), HIDDEN_SHARE)])
+
+
+def threshold_sample(
+    index: VaultIndex, model: HybridModel, seed: int, notes: int = SAMPLE_NOTES
+) -> list[tuple[int, np.ndarray, np.ndarray]]:
+    """The notes whose top 5 set :func:`shown_threshold` (a seeded sample of notes with
+    links), each as (row, its best ``TOP`` unlinked candidates, their logits)."""
+    rng = np.random.default_rng(seed)
+    rows = [i for i in range(len(index)) if index.out_links[i]]
+    if len(rows) > notes:
+        rows = sorted(rng.choice(rows, notes, replace=False).tolist())
+    out = []
+    for row, cand in zip(rows, candidates_many(index, rows), strict=True):
+        cand = cand[~np.isin(cand, list(index.out_links[row]))]
+        z = model.logits(pair_features(index, np.full(len(cand), row), cand))
+        best = np.lexsort((cand, -z))[:TOP]
+        out.append((row, cand[best], z[best]))
+    return out
