@@ -101,8 +101,7 @@ def run(vault: Path, protocol: str) -> None:
             d = design(cols[:, 0], cols[:, 1], cols[:, 2], cols[:, 3])
             return 1 / (1 + np.exp(-np.clip(np.hstack([d, np.ones((len(d), 1))]) @ theta, -30, 30)))
 
-        p_sample = np.sort(prob(sm))
-        t = float(p_sample[np.searchsorted(np.cumsum(p_sample) / p_sample.sum(), hybrid.HIDDEN_SHARE)])
+        t = hybrid.share_cut(prob(sm))
         p = prob(it[:, 1:5])
         print(f"| {name} | {t:.3f} | " + shown(it, p, held, t) + f" | {frontier(it, p, held):.2f}× |")
 

@@ -346,10 +346,20 @@ def shown_threshold(index: VaultIndex, model: HybridModel, seed: int, notes: int
     probabilities = []
     for _, _, z in threshold_sample(index, model, seed, notes):
         probabilities += model.probabilities(z, np.arange(len(z), dtype=np.float64)).tolist()
-    if not probabilities:
+    return share_cut(np.array(probabilities))
+
+
+def share_cut(probabilities: np.ndarray, share: float = HIDDEN_SHARE) -> float:
+    """The probability below which the weakest of these suggestions hold ``share`` of
+    their expected links (0 for none).
+
+    >>> share_cut(np.array([0.02, 0.03, 0.95]), 0.1)  # the two weak ones hold 5% of 1.0
+    0.95
+    """
+    if not len(probabilities):
         return 0.0
-    p = np.sort(np.array(probabilities))
-    return float(p[np.searchsorted(np.cumsum(p) / p.sum(), HIDDEN_SHARE)])
+    p = np.sort(probabilities)
+    return float(p[np.searchsorted(np.cumsum(p) / p.sum(), share)])
 
 
 def threshold_sample(
